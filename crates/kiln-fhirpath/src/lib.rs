@@ -1,0 +1,4 @@
+//! `kiln-fhirpath`: FHIRPath over FHIR JSON.
+#![deny(missing_docs)]
+
+pub mod calendar;
