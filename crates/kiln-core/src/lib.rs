@@ -17,6 +17,7 @@ pub mod interner;
 pub mod isa;
 pub mod limits;
 pub mod pool;
+pub mod ratchet;
 pub mod span;
 
 pub use arena::{Arena, Idx};

@@ -1,0 +1,855 @@
+//! FHIR JSON documents as a flat tape of nodes, parsed once and navigated by index.
+//!
+//! A [`Document`] owns the source text and a `Vec` of [`Node`]s in document
+//! order (pre-order: a container is followed by its descendants). Strings and
+//! numbers are ranges into the source — numbers keep their exact text, so the
+//! decimal `1.50` keeps its two digits — and only strings with escapes are
+//! decoded, into a side buffer. Object keys are ranges too. Each node knows
+//! the index one past its subtree (`end`), so siblings are reached without a
+//! pointer per child, and its parent, so `%resource` and `resolve()` can walk
+//! up.
+//!
+//! The parser follows RFC 8259 strictly (no trailing commas, comments, NaN,
+//! lone surrogates or control characters in strings) and never panics or
+//! recurses without bound: nesting deeper than [`MAX_DEPTH`] is an error. A
+//! document is limited to 4 GiB of text and 2^32 nodes.
+
+use std::fmt;
+
+/// Deepest container nesting accepted (FHIR resources nest a few dozen levels).
+pub const MAX_DEPTH: u32 = 256;
+
+/// Sentinel index meaning "no node".
+pub const NONE: u32 = u32::MAX;
+
+/// The JSON kind of a node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Kind {
+    /// `null`
+    Null,
+    /// `false`
+    False,
+    /// `true`
+    True,
+    /// A number; its exact text is kept.
+    Number,
+    /// A string.
+    String,
+    /// An array.
+    Array,
+    /// An object.
+    Object,
+}
+
+const FLAG_KEY_DECODED: u8 = 1;
+const FLAG_STR_DECODED: u8 = 2;
+
+/// One JSON value on the tape (24 bytes).
+#[derive(Clone, Copy, Debug)]
+pub struct Node {
+    kind: Kind,
+    flags: u8,
+    /// Key text range (in `src`, or in `decoded` when `FLAG_KEY_DECODED`); `key_len == NONE` when the node is not an object member.
+    key_off: u32,
+    key_len: u32,
+    /// String/number: text range. Array/object: `val_len` is the child count.
+    val_off: u32,
+    val_len: u32,
+    /// Index one past the last node of this subtree.
+    end: u32,
+    /// Index of the containing array/object, `NONE` for the root.
+    parent: u32,
+}
+
+/// An error in JSON text: what was wrong and the byte offset where it was found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JsonError {
+    /// What is wrong, e.g. `expected ':' after object key`.
+    pub message: String,
+    /// Byte offset into the text.
+    pub offset: usize,
+}
+
+impl fmt::Display for JsonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid JSON at byte {}: {}", self.offset, self.message)
+    }
+}
+
+impl std::error::Error for JsonError {}
+
+/// A parsed JSON document (typically one FHIR resource or Bundle).
+///
+/// Immutable once parsed; `Send + Sync`, so one document may be evaluated by
+/// several threads.
+#[derive(Clone, Default)]
+pub struct Document {
+    src: String,
+    nodes: Vec<Node>,
+    decoded: String,
+}
+
+/// Index of a node within its [`Document`].
+pub type NodeId = u32;
+
+impl fmt::Debug for Document {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Document({} bytes, {} nodes)",
+            self.src.len(),
+            self.nodes.len()
+        )
+    }
+}
+
+impl Document {
+    /// Parses `text` (one JSON value, surrounding whitespace allowed).
+    ///
+    /// # Errors
+    /// [`JsonError`] with the byte offset of the first problem.
+    pub fn parse(text: impl Into<String>) -> Result<Document, JsonError> {
+        let mut doc = Document::default();
+        doc.reparse(text.into())?;
+        Ok(doc)
+    }
+
+    /// Parses `text` into `self`, reusing the node and buffer allocations of
+    /// a previous document (streaming many resources through one `Document`).
+    ///
+    /// # Errors
+    /// As [`Document::parse`]; `self` is then empty.
+    pub fn reparse(&mut self, text: String) -> Result<(), JsonError> {
+        self.src = text;
+        self.nodes.clear();
+        self.decoded.clear();
+        if self.src.len() >= NONE as usize {
+            return Err(JsonError {
+                message: "document larger than 4 GiB".into(),
+                offset: 0,
+            });
+        }
+        let mut p = Parser {
+            src: self.src.as_bytes(),
+            pos: 0,
+            nodes: &mut self.nodes,
+            decoded: &mut self.decoded,
+        };
+        let result = p.parse_document();
+        if result.is_err() {
+            self.nodes.clear();
+        }
+        result
+    }
+
+    /// The source text.
+    pub fn text(&self) -> &str {
+        &self.src
+    }
+
+    /// The root node (index 0). Only valid on a successfully parsed document.
+    pub fn root(&self) -> NodeId {
+        0
+    }
+
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// True for a document with no nodes (never after a successful parse).
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    #[inline]
+    fn node(&self, n: NodeId) -> &Node {
+        &self.nodes[n as usize]
+    }
+
+    /// The JSON kind of `n`.
+    #[inline]
+    pub fn kind(&self, n: NodeId) -> Kind {
+        self.node(n).kind
+    }
+
+    /// The object key under which `n` appears, if it is an object member.
+    #[inline]
+    pub fn key(&self, n: NodeId) -> Option<&str> {
+        let node = self.node(n);
+        if node.key_len == NONE {
+            return None;
+        }
+        let (off, len) = (node.key_off as usize, node.key_len as usize);
+        Some(if node.flags & FLAG_KEY_DECODED != 0 {
+            &self.decoded[off..off + len]
+        } else {
+            &self.src[off..off + len]
+        })
+    }
+
+    /// The decoded text of a string node (`None` for other kinds).
+    #[inline]
+    pub fn str(&self, n: NodeId) -> Option<&str> {
+        let node = self.node(n);
+        if node.kind != Kind::String {
+            return None;
+        }
+        let (off, len) = (node.val_off as usize, node.val_len as usize);
+        Some(if node.flags & FLAG_STR_DECODED != 0 {
+            &self.decoded[off..off + len]
+        } else {
+            &self.src[off..off + len]
+        })
+    }
+
+    /// The exact source text of a number node (`None` for other kinds).
+    #[inline]
+    pub fn number_text(&self, n: NodeId) -> Option<&str> {
+        let node = self.node(n);
+        (node.kind == Kind::Number)
+            .then(|| &self.src[node.val_off as usize..(node.val_off + node.val_len) as usize])
+    }
+
+    /// The boolean value of a `true`/`false` node.
+    #[inline]
+    pub fn bool(&self, n: NodeId) -> Option<bool> {
+        match self.node(n).kind {
+            Kind::True => Some(true),
+            Kind::False => Some(false),
+            _ => None,
+        }
+    }
+
+    /// Number of children of an array or object (0 for scalars).
+    #[inline]
+    pub fn child_count(&self, n: NodeId) -> u32 {
+        let node = self.node(n);
+        match node.kind {
+            Kind::Array | Kind::Object => node.val_len,
+            _ => 0,
+        }
+    }
+
+    /// The containing array or object, `None` for the root.
+    #[inline]
+    pub fn parent(&self, n: NodeId) -> Option<NodeId> {
+        let p = self.node(n).parent;
+        (p != NONE).then_some(p)
+    }
+
+    /// The children of an array (elements) or object (member values), in order.
+    #[inline]
+    pub fn children(&self, n: NodeId) -> Children<'_> {
+        let node = self.node(n);
+        let (next, left) = match node.kind {
+            Kind::Array | Kind::Object => (n + 1, node.val_len),
+            _ => (n + 1, 0),
+        };
+        Children {
+            doc: self,
+            next,
+            left,
+        }
+    }
+
+    /// The value of member `key` of object `n` (the first, if repeated).
+    #[inline]
+    pub fn get(&self, n: NodeId, key: &str) -> Option<NodeId> {
+        if self.node(n).kind != Kind::Object {
+            return None;
+        }
+        self.children(n).find(|&c| self.key(c) == Some(key))
+    }
+
+    /// The `i`-th element of array `n`.
+    pub fn index(&self, n: NodeId, i: usize) -> Option<NodeId> {
+        if self.node(n).kind != Kind::Array {
+            return None;
+        }
+        self.children(n).nth(i)
+    }
+
+    /// Index one past the subtree of `n` (the next sibling's index, if any).
+    #[inline]
+    pub fn subtree_end(&self, n: NodeId) -> NodeId {
+        self.node(n).end
+    }
+
+    /// The position of `n` among its parent's children (0-based).
+    pub fn position(&self, n: NodeId) -> usize {
+        match self.parent(n) {
+            Some(p) => self.children(p).position(|c| c == n).unwrap_or(0),
+            None => 0,
+        }
+    }
+
+    /// Byte range of the source text of node `n` (its value, not its key).
+    pub fn source_span(&self, n: NodeId) -> (usize, usize) {
+        let node = self.node(n);
+        match node.kind {
+            Kind::String if node.flags & FLAG_STR_DECODED == 0 => (
+                node.val_off as usize - 1,
+                (node.val_off + node.val_len) as usize + 1,
+            ),
+            _ => (
+                node.val_off as usize,
+                (node.val_off + node.val_len) as usize,
+            ),
+        }
+    }
+
+    /// Writes node `n` as compact JSON (strings re-escaped, numbers as written).
+    pub fn write_json(&self, n: NodeId, out: &mut String) {
+        match self.kind(n) {
+            Kind::Null => out.push_str("null"),
+            Kind::False => out.push_str("false"),
+            Kind::True => out.push_str("true"),
+            Kind::Number => out.push_str(self.number_text(n).unwrap_or("0")),
+            Kind::String => write_json_string(self.str(n).unwrap_or(""), out),
+            Kind::Array => {
+                out.push('[');
+                for (i, c) in self.children(n).enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    self.write_json(c, out);
+                }
+                out.push(']');
+            }
+            Kind::Object => {
+                out.push('{');
+                for (i, c) in self.children(n).enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write_json_string(self.key(c).unwrap_or(""), out);
+                    out.push(':');
+                    self.write_json(c, out);
+                }
+                out.push('}');
+            }
+        }
+    }
+}
+
+/// Writes `s` as a JSON string literal (RFC 8259 escaping).
+pub fn write_json_string(s: &str, out: &mut String) {
+    out.push('"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc: Option<&str> = match b {
+            b'"' => Some("\\\""),
+            b'\\' => Some("\\\\"),
+            b'\n' => Some("\\n"),
+            b'\r' => Some("\\r"),
+            b'\t' => Some("\\t"),
+            0x08 => Some("\\b"),
+            0x0c => Some("\\f"),
+            0..=0x1f => None,
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        match esc {
+            Some(e) => out.push_str(e),
+            None => {
+                use std::fmt::Write as _;
+                let _ = write!(out, "\\u{b:04x}");
+            }
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+/// Iterator over the children of an array or object node.
+#[derive(Clone)]
+pub struct Children<'d> {
+    doc: &'d Document,
+    next: NodeId,
+    left: u32,
+}
+
+impl Iterator for Children<'_> {
+    type Item = NodeId;
+    #[inline]
+    fn next(&mut self) -> Option<NodeId> {
+        if self.left == 0 {
+            return None;
+        }
+        let n = self.next;
+        self.left -= 1;
+        self.next = self.doc.nodes[n as usize].end;
+        Some(n)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left as usize, Some(self.left as usize))
+    }
+}
+
+struct Parser<'a> {
+    src: &'a [u8],
+    pos: usize,
+    nodes: &'a mut Vec<Node>,
+    decoded: &'a mut String,
+}
+
+impl Parser<'_> {
+    fn err<T>(&self, message: impl Into<String>) -> Result<T, JsonError> {
+        Err(JsonError {
+            message: message.into(),
+            offset: self.pos,
+        })
+    }
+
+    #[inline]
+    fn skip_ws(&mut self) {
+        while let Some(&b) = self.src.get(self.pos) {
+            if matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+                self.pos += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    fn parse_document(&mut self) -> Result<(), JsonError> {
+        self.skip_ws();
+        self.parse_value(NONE, NONE, 0, 0, 0)?;
+        self.skip_ws();
+        if self.pos < self.src.len() {
+            return self.err("unexpected text after the JSON value");
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, node: Node) -> Result<u32, JsonError> {
+        let idx = self.nodes.len();
+        if idx >= NONE as usize - 1 {
+            return self.err("too many JSON values");
+        }
+        self.nodes.push(node);
+        Ok(idx as u32)
+    }
+
+    /// Parses one value at `self.pos` (whitespace already skipped).
+    fn parse_value(
+        &mut self,
+        parent: u32,
+        key_off: u32,
+        key_len: u32,
+        flags: u8,
+        depth: u32,
+    ) -> Result<(), JsonError> {
+        let Some(&b) = self.src.get(self.pos) else {
+            return self.err("expected a JSON value, found end of input");
+        };
+        let mut node = Node {
+            kind: Kind::Null,
+            flags,
+            key_off,
+            key_len,
+            val_off: self.pos as u32,
+            val_len: 0,
+            end: 0,
+            parent,
+        };
+        match b {
+            b'{' | b'[' => {
+                if depth >= MAX_DEPTH {
+                    return self.err(format!("nesting deeper than {MAX_DEPTH} levels"));
+                }
+                node.kind = if b == b'{' { Kind::Object } else { Kind::Array };
+                let idx = self.push(node)?;
+                self.pos += 1;
+                let count = if b == b'{' {
+                    self.parse_members(idx, depth)?
+                } else {
+                    self.parse_elements(idx, depth)?
+                };
+                let end = self.nodes.len() as u32;
+                let n = &mut self.nodes[idx as usize];
+                n.val_len = count;
+                n.end = end;
+                return Ok(());
+            }
+            b'"' => {
+                let (off, len, decoded) = self.parse_string()?;
+                node.kind = Kind::String;
+                node.val_off = off;
+                node.val_len = len;
+                if decoded {
+                    node.flags |= FLAG_STR_DECODED;
+                }
+            }
+            b't' => {
+                self.literal(b"true")?;
+                node.kind = Kind::True;
+                node.val_len = 4;
+            }
+            b'f' => {
+                self.literal(b"false")?;
+                node.kind = Kind::False;
+                node.val_len = 5;
+            }
+            b'n' => {
+                self.literal(b"null")?;
+                node.kind = Kind::Null;
+                node.val_len = 4;
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = self.pos;
+                self.parse_number()?;
+                node.kind = Kind::Number;
+                node.val_len = (self.pos - start) as u32;
+            }
+            _ => return self.err(format!("expected a JSON value, found {}", describe(b))),
+        }
+        let idx = self.push(node)?;
+        self.nodes[idx as usize].end = idx + 1;
+        Ok(())
+    }
+
+    fn parse_members(&mut self, obj: u32, depth: u32) -> Result<u32, JsonError> {
+        let mut count = 0u32;
+        self.skip_ws();
+        if self.src.get(self.pos) == Some(&b'}') {
+            self.pos += 1;
+            return Ok(0);
+        }
+        loop {
+            self.skip_ws();
+            if self.src.get(self.pos) != Some(&b'"') {
+                return self.err("expected a string key in object");
+            }
+            let (koff, klen, kdecoded) = self.parse_string()?;
+            self.skip_ws();
+            if self.src.get(self.pos) != Some(&b':') {
+                return self.err("expected ':' after object key");
+            }
+            self.pos += 1;
+            self.skip_ws();
+            let flags = if kdecoded { FLAG_KEY_DECODED } else { 0 };
+            self.parse_value(obj, koff, klen, flags, depth + 1)?;
+            count += 1;
+            self.skip_ws();
+            match self.src.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(count);
+                }
+                _ => return self.err("expected ',' or '}' in object"),
+            }
+        }
+    }
+
+    fn parse_elements(&mut self, arr: u32, depth: u32) -> Result<u32, JsonError> {
+        let mut count = 0u32;
+        self.skip_ws();
+        if self.src.get(self.pos) == Some(&b']') {
+            self.pos += 1;
+            return Ok(0);
+        }
+        loop {
+            self.skip_ws();
+            self.parse_value(arr, 0, NONE, 0, depth + 1)?;
+            count += 1;
+            self.skip_ws();
+            match self.src.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(count);
+                }
+                _ => return self.err("expected ',' or ']' in array"),
+            }
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Result<(), JsonError> {
+        if self.src[self.pos..].starts_with(word) {
+            self.pos += word.len();
+            Ok(())
+        } else {
+            self.err("invalid literal (expected true, false or null)")
+        }
+    }
+
+    fn parse_number(&mut self) -> Result<(), JsonError> {
+        let s = self.src;
+        if s.get(self.pos) == Some(&b'-') {
+            self.pos += 1;
+        }
+        match s.get(self.pos) {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => {
+                while matches!(s.get(self.pos), Some(b'0'..=b'9')) {
+                    self.pos += 1;
+                }
+            }
+            _ => return self.err("invalid number: expected a digit"),
+        }
+        if s.get(self.pos) == Some(&b'.') {
+            self.pos += 1;
+            if !matches!(s.get(self.pos), Some(b'0'..=b'9')) {
+                return self.err("invalid number: expected a digit after '.'");
+            }
+            while matches!(s.get(self.pos), Some(b'0'..=b'9')) {
+                self.pos += 1;
+            }
+        }
+        if matches!(s.get(self.pos), Some(b'e' | b'E')) {
+            self.pos += 1;
+            if matches!(s.get(self.pos), Some(b'+' | b'-')) {
+                self.pos += 1;
+            }
+            if !matches!(s.get(self.pos), Some(b'0'..=b'9')) {
+                return self.err("invalid number: expected a digit in the exponent");
+            }
+            while matches!(s.get(self.pos), Some(b'0'..=b'9')) {
+                self.pos += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Parses a string at `self.pos` (the opening quote). Returns the text
+    /// range and whether it lives in the decoded buffer.
+    fn parse_string(&mut self) -> Result<(u32, u32, bool), JsonError> {
+        self.pos += 1;
+        let start = self.pos;
+        let s = self.src;
+        // Fast path: plain strings are ranges of the source; decode only on a backslash.
+        let len = s[start..]
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+        let Some(len) = len else {
+            return self.err("unterminated string");
+        };
+        let i = start + len;
+        self.pos = i;
+        match s[i] {
+            b'"' => {
+                self.pos = i + 1;
+                Ok((start as u32, len as u32, false))
+            }
+            b'\\' => self.decode_string(start),
+            _ => self.err("control character in string"),
+        }
+    }
+
+    fn decode_string(&mut self, start: usize) -> Result<(u32, u32, bool), JsonError> {
+        let s = self.src;
+        let out_start = self.decoded.len();
+        // The source is valid UTF-8 (it came from a `String`) and we only split at ASCII bytes.
+        let text = std::str::from_utf8(s).unwrap_or("");
+        self.decoded.push_str(&text[start..self.pos]);
+        loop {
+            let Some(&b) = s.get(self.pos) else {
+                return self.err("unterminated string");
+            };
+            match b {
+                b'"' => {
+                    self.pos += 1;
+                    let len = self.decoded.len() - out_start;
+                    if self.decoded.len() >= NONE as usize {
+                        return self.err("decoded strings larger than 4 GiB");
+                    }
+                    return Ok((out_start as u32, len as u32, true));
+                }
+                b'\\' => {
+                    self.pos += 1;
+                    let Some(&e) = s.get(self.pos) else {
+                        return self.err("unterminated escape");
+                    };
+                    self.pos += 1;
+                    let c = match e {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => self.unicode_escape()?,
+                        _ => {
+                            self.pos -= 1;
+                            return self.err("invalid escape in string");
+                        }
+                    };
+                    self.decoded.push(c);
+                }
+                0..=0x1f => return self.err("control character in string"),
+                _ => {
+                    // Copy a run of plain bytes.
+                    let run_end = s[self.pos..]
+                        .iter()
+                        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+                        .map_or(s.len(), |i| self.pos + i);
+                    self.decoded.push_str(&text[self.pos..run_end]);
+                    self.pos = run_end;
+                }
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, JsonError> {
+        let Some(digits) = self.src.get(self.pos..self.pos + 4) else {
+            return self.err("truncated \\u escape");
+        };
+        let mut v = 0u32;
+        for &d in digits {
+            let x = match d {
+                b'0'..=b'9' => d - b'0',
+                b'a'..=b'f' => d - b'a' + 10,
+                b'A'..=b'F' => d - b'A' + 10,
+                _ => return self.err("invalid hex digit in \\u escape"),
+            };
+            v = v * 16 + u32::from(x);
+        }
+        self.pos += 4;
+        Ok(v)
+    }
+
+    fn unicode_escape(&mut self) -> Result<char, JsonError> {
+        let hi = self.hex4()?;
+        let code = if (0xD800..0xDC00).contains(&hi) {
+            if self.src.get(self.pos..self.pos + 2) != Some(b"\\u") {
+                return self.err("unpaired surrogate in \\u escape");
+            }
+            self.pos += 2;
+            let lo = self.hex4()?;
+            if !(0xDC00..0xE000).contains(&lo) {
+                return self.err("invalid low surrogate in \\u escape");
+            }
+            0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+        } else if (0xDC00..0xE000).contains(&hi) {
+            return self.err("unpaired surrogate in \\u escape");
+        } else {
+            hi
+        };
+        char::from_u32(code).map_or_else(|| self.err("invalid code point"), Ok)
+    }
+}
+
+fn describe(b: u8) -> String {
+    if b.is_ascii_graphic() {
+        format!("'{}'", b as char)
+    } else {
+        format!("byte 0x{b:02x}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(text: &str) -> String {
+        let doc = Document::parse(text).unwrap();
+        let mut out = String::new();
+        doc.write_json(doc.root(), &mut out);
+        out
+    }
+
+    #[test]
+    fn parses_and_navigates() {
+        let doc = Document::parse(
+            r#"{"resourceType":"Patient","name":[{"given":["Peter","James"],"family":"Chalmers"}],"_birthDate":{"id":"x"},"birthDate":"1974-12-25","deceasedBoolean":false,"multipleBirthInteger":2,"value":1.50}"#,
+        )
+        .unwrap();
+        let root = doc.root();
+        assert_eq!(doc.kind(root), Kind::Object);
+        assert_eq!(doc.child_count(root), 7);
+        let name = doc.get(root, "name").unwrap();
+        assert_eq!(doc.kind(name), Kind::Array);
+        let first = doc.index(name, 0).unwrap();
+        let given = doc.get(first, "given").unwrap();
+        let names: Vec<_> = doc.children(given).map(|g| doc.str(g).unwrap()).collect();
+        assert_eq!(names, ["Peter", "James"]);
+        assert_eq!(
+            doc.number_text(doc.get(root, "value").unwrap()),
+            Some("1.50")
+        );
+        assert_eq!(
+            doc.bool(doc.get(root, "deceasedBoolean").unwrap()),
+            Some(false)
+        );
+        assert_eq!(doc.parent(given), Some(first));
+        assert_eq!(doc.parent(root), None);
+        assert_eq!(doc.key(given), Some("given"));
+        assert_eq!(doc.position(doc.get(root, "birthDate").unwrap()), 3);
+    }
+
+    #[test]
+    fn escapes_are_decoded_and_rewritten() {
+        let doc = Document::parse(r#"{"a\"b":"x\ny\u00e9\ud83d\ude00\/"}"#).unwrap();
+        let c = doc.children(0).next().unwrap();
+        assert_eq!(doc.key(c), Some("a\"b"));
+        assert_eq!(doc.str(c), Some("x\nyé😀/"));
+        assert_eq!(
+            round_trip(r#" { "k" : [1, -2.50e3, true, null, "\u0001"] } "#),
+            r#"{"k":[1,-2.50e3,true,null,"\u0001"]}"#
+        );
+    }
+
+    #[test]
+    fn rejects_malformed_json_with_offsets() {
+        for (text, offset) in [
+            ("", 0),
+            ("{", 1),
+            ("[1,]", 3),
+            ("{\"a\" 1}", 5),
+            ("01", 1),
+            ("1.", 2),
+            ("-", 1),
+            ("\"abc", 1),
+            ("\"a\tb\"", 2),
+            ("\"\\x\"", 2),
+            ("\"\\ud800\"", 7),
+            ("tru", 0),
+            ("{} x", 3),
+            ("NaN", 0),
+        ] {
+            let err = Document::parse(text).unwrap_err();
+            assert_eq!(err.offset, offset, "{text:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let deep = "[".repeat(100_000) + &"]".repeat(100_000);
+        let err = Document::parse(deep).unwrap_err();
+        assert!(err.message.contains("nesting"), "{err}");
+        let ok = "[".repeat(MAX_DEPTH as usize) + &"]".repeat(MAX_DEPTH as usize);
+        assert!(Document::parse(ok).is_ok());
+    }
+
+    #[test]
+    fn reparse_reuses_document() {
+        let mut doc = Document::parse("[1,2,3]").unwrap();
+        doc.reparse("{\"a\":\"b\"}".to_string()).unwrap();
+        assert_eq!(doc.str(doc.get(0, "a").unwrap()), Some("b"));
+        assert!(doc.reparse("{".to_string()).is_err());
+        assert!(doc.is_empty());
+    }
+
+    #[test]
+    fn agrees_with_serde_json_on_real_resources() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/fhir");
+        let Ok(text) = std::fs::read_to_string(format!("{dir}/patients.ndjson")) else {
+            return;
+        };
+        for line in text.lines().take(50) {
+            let ours = round_trip(line);
+            let a: serde_json::Value = serde_json::from_str(&ours).unwrap();
+            let b: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert_eq!(a, b);
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! Path navigation over FHIR JSON, guided by the FHIR model (spec §"Path
+//! selection", FHIR's JSON representation rules).
+//!
+//! * Repeating elements are JSON arrays; each element becomes one item.
+//! * Primitive extensions live in a `_name` sibling (an object, or an array
+//!   aligned with the `name` array, `null` where absent) and are merged with
+//!   the value into one item; a primitive with only `_name` is still an item
+//!   (it has no value).
+//! * Choice elements (`value[x]`) are navigated by their base name
+//!   (`Observation.value` finds `valueQuantity`, typed `Quantity`).
+//! * Elements typed `Resource` (contained resources, `Bundle.entry.resource`)
+//!   take their concrete type from the JSON `resourceType` property.
+//! * Properties the model does not know are still navigated, untyped, so that
+//!   non-strict evaluation works on any JSON.
+
+use crate::json::{Document, Kind, NONE, NodeId};
+use crate::model::{ElementType, Model, TypeId, TypeKind};
+use crate::value::{Node, Value};
+
+/// The item for the root of `doc`, typed by its `resourceType` (or untyped).
+pub fn root_item<'a>(model: &Model, doc: &'a Document) -> Value<'a> {
+    let root = doc.root();
+    Value::Node(Node {
+        doc,
+        value: root,
+        ext: NONE,
+        ty: resource_type_of(model, doc, root).unwrap_or(TypeId::ANY),
+    })
+}
+
+/// The model type named by the `resourceType` property of object `n`.
+pub fn resource_type_of(model: &Model, doc: &Document, n: NodeId) -> Option<TypeId> {
+    let rt = doc.get(n, "resourceType")?;
+    model.resource_type(doc.str(rt)?)
+}
+
+/// The object whose members are the children of `node`: the value object for
+/// complex elements, the `_name` object for primitives.
+#[inline]
+fn member_object(node: &Node<'_>) -> Option<NodeId> {
+    match node.kind() {
+        Some(Kind::Object) => Some(node.value),
+        _ if node.ext != NONE && node.doc.kind(node.ext) == Kind::Object => Some(node.ext),
+        _ => None,
+    }
+}
+
+/// Appends the `name` children of `item` to `out` (spec §"Path selection").
+pub fn children_named<'a>(model: &Model, item: &Value<'a>, name: &str, out: &mut Vec<Value<'a>>) {
+    match item {
+        Value::Node(node) => {
+            let Some(obj) = member_object(node) else {
+                return;
+            };
+            let doc = node.doc;
+            let element = if node.ty == TypeId::ANY {
+                None
+            } else {
+                model.element(node.ty, name)
+            };
+            match element.map(|e| &e.ty) {
+                Some(ElementType::Single(t)) => push_member(model, doc, obj, name, *t, out),
+                Some(ElementType::Choice(choices)) => {
+                    for c in doc.children(obj) {
+                        let Some(key) = doc.key(c) else { continue };
+                        let Some(suffix) = key.strip_prefix(name) else {
+                            continue;
+                        };
+                        if let Some(choice) = choices.iter().find(|ch| ch.suffix.as_ref() == suffix)
+                        {
+                            push_member(model, doc, obj, key, choice.ty, out);
+                        }
+                    }
+                }
+                None => {
+                    let ty = if node.ty == TypeId::ANY {
+                        TypeId::ANY
+                    } else {
+                        model
+                            .json_key(node.ty, name)
+                            .map_or(TypeId::ANY, |(_, t)| t)
+                    };
+                    push_member(model, doc, obj, name, ty, out);
+                }
+            }
+        }
+        Value::Object(o) => {
+            if let Some((_, items)) = o.fields.iter().find(|(n, _)| n.as_ref() == name) {
+                out.extend(items.iter().cloned());
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Appends the items of JSON member `key` of object `obj` (merging `_key`), typed `ty`.
+fn push_member<'a>(
+    model: &Model,
+    doc: &'a Document,
+    obj: NodeId,
+    key: &str,
+    ty: TypeId,
+    out: &mut Vec<Value<'a>>,
+) {
+    let mut value = NONE;
+    let mut ext = NONE;
+    for c in doc.children(obj) {
+        let Some(k) = doc.key(c) else { continue };
+        if k == key {
+            value = c;
+        } else if k.len() == key.len() + 1 && k.starts_with('_') && &k[1..] == key {
+            ext = c;
+        }
+    }
+    push_items(model, doc, value, ext, ty, out);
+}
+
+fn push_items<'a>(
+    model: &Model,
+    doc: &'a Document,
+    value: NodeId,
+    ext: NodeId,
+    ty: TypeId,
+    out: &mut Vec<Value<'a>>,
+) {
+    let is_array = |n: NodeId| n != NONE && doc.kind(n) == Kind::Array;
+    if is_array(value) || is_array(ext) {
+        let ext_items: Vec<NodeId> = if is_array(ext) {
+            doc.children(ext).collect()
+        } else {
+            Vec::new()
+        };
+        let values: Vec<NodeId> = if is_array(value) {
+            doc.children(value).collect()
+        } else {
+            Vec::new()
+        };
+        let n = values.len().max(ext_items.len());
+        for i in 0..n {
+            let v = values
+                .get(i)
+                .copied()
+                .filter(|&v| doc.kind(v) != Kind::Null)
+                .unwrap_or(NONE);
+            let e = ext_items
+                .get(i)
+                .copied()
+                .filter(|&e| doc.kind(e) == Kind::Object)
+                .unwrap_or(NONE);
+            if v != NONE || e != NONE {
+                out.push(Value::Node(Node {
+                    doc,
+                    value: v,
+                    ext: e,
+                    ty: refine(model, doc, v, ty),
+                }));
+            }
+        }
+        return;
+    }
+    let v = if value != NONE && doc.kind(value) != Kind::Null {
+        value
+    } else {
+        NONE
+    };
+    let e = if ext != NONE && doc.kind(ext) == Kind::Object {
+        ext
+    } else {
+        NONE
+    };
+    if v != NONE || e != NONE {
+        out.push(Value::Node(Node {
+            doc,
+            value: v,
+            ext: e,
+            ty: refine(model, doc, v, ty),
+        }));
+    }
+}
+
+/// A `Resource`-typed element takes the type its `resourceType` names.
+#[inline]
+fn refine(model: &Model, doc: &Document, v: NodeId, ty: TypeId) -> TypeId {
+    if v != NONE
+        && doc.kind(v) == Kind::Object
+        && (ty == TypeId::ANY || model.type_info(ty).kind == TypeKind::Resource)
+        && let Some(t) = resource_type_of(model, doc, v)
+    {
+        return t;
+    }
+    ty
+}
+
+/// Appends every child element of `item` (spec `children()`), in document order.
+pub fn children<'a>(model: &Model, item: &Value<'a>, out: &mut Vec<Value<'a>>) {
+    match item {
+        Value::Node(node) => {
+            let Some(obj) = member_object(node) else {
+                return;
+            };
+            let doc = node.doc;
+            for c in doc.children(obj) {
+                let Some(key) = doc.key(c) else { continue };
+                if key == "resourceType" || key == "fhir_comments" {
+                    continue;
+                }
+                if let Some(base) = key.strip_prefix('_') {
+                    // Extension-only primitives; those with a value were merged below.
+                    if doc.get(obj, base).is_none() {
+                        let ty = typed_key(model, node.ty, base);
+                        push_items(model, doc, NONE, c, ty, out);
+                    }
+                    continue;
+                }
+                let ty = typed_key(model, node.ty, key);
+                let ext = doc
+                    .children(obj)
+                    .find(|&e| {
+                        doc.key(e).is_some_and(|k| {
+                            k.len() == key.len() + 1 && k.starts_with('_') && &k[1..] == key
+                        })
+                    })
+                    .unwrap_or(NONE);
+                push_items(model, doc, c, ext, ty, out);
+            }
+        }
+        Value::Object(o) => {
+            for (_, items) in &o.fields {
+                out.extend(items.iter().cloned());
+            }
+        }
+        _ => {}
+    }
+}
+
+fn typed_key(model: &Model, owner: TypeId, key: &str) -> TypeId {
+    if owner == TypeId::ANY {
+        return TypeId::ANY;
+    }
+    model.json_key(owner, key).map_or(TypeId::ANY, |(_, t)| t)
+}
+
+/// Appends every descendant of `item` (spec `descendants()`): its children,
+/// then their children, level by level (the spec leaves the order open).
+pub fn descendants<'a>(model: &Model, item: &Value<'a>, out: &mut Vec<Value<'a>>) {
+    let mut i = out.len();
+    children(model, item, out);
+    while i < out.len() {
+        let next = out[i].clone();
+        children(model, &next, out);
+        i += 1;
+    }
+}
