@@ -1,0 +1,233 @@
+//! The `kiln fhirpath eval` contract, tested on the built binary: output
+//! lines, `--typed`, `--var`, `--explain`, stdin, and every exit status.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+fn kiln() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_kiln"))
+}
+
+fn examples() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/fhir")
+}
+
+fn run(args: &[&str]) -> Output {
+    kiln().args(args).output().expect("kiln runs")
+}
+
+fn run_stdin(args: &[&str], input: &str) -> Output {
+    let mut child = kiln()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kiln runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("kiln finishes")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("utf-8 stdout")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("utf-8 stderr")
+}
+
+fn temp_file(name: &str, content: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kiln-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let p = dir.join(name);
+    std::fs::write(&p, content).expect("write temp file");
+    p
+}
+
+#[test]
+fn main_job_on_the_shipped_patients() {
+    let file = examples().join("patients.ndjson");
+    let o = run(&[
+        "fhirpath",
+        "eval",
+        "Patient.name.where(use='official').given",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 200, "one line per resource");
+    assert_eq!(lines[0], r#"["Andrew29"]"#);
+    assert_eq!(lines[1], r#"["Micheal721","Omar359"]"#);
+}
+
+#[test]
+fn typed_output_matches_the_suite_format() {
+    let o = run(&[
+        "fhirpath",
+        "eval",
+        "--typed",
+        "(1.50 | 'a' | @2014-01 | @T10:30 | 5.4 'mg' | true)",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o).trim(),
+        r#"[{"type":"decimal","value":"1.50"},{"type":"string","value":"a"},{"type":"date","value":"@2014-01"},{"type":"time","value":"@T10:30"},{"type":"Quantity","value":"5.4 'mg'"},{"type":"boolean","value":"true"}]"#
+    );
+    let file = examples().join("patients.ndjson");
+    let o = run(&[
+        "fhirpath",
+        "eval",
+        "--typed",
+        "Patient.gender | Patient.birthDate",
+        file.to_str().unwrap(),
+    ]);
+    let first = stdout(&o).lines().next().unwrap_or_default().to_string();
+    assert_eq!(
+        first,
+        r#"[{"type":"code","value":"male"},{"type":"date","value":"@1943-03-17"}]"#
+    );
+}
+
+#[test]
+fn no_file_evaluates_once_without_input() {
+    let o = run(&["fhirpath", "eval", "1 + 2 * 3"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), "[7]\n");
+}
+
+#[test]
+fn syntax_error_exits_3_with_a_caret() {
+    let o = run(&["fhirpath", "eval", "Patient.name.where(use = )"]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = stderr(&o);
+    assert!(err.contains("<expr>:1:26: error:"), "{err}");
+    assert!(
+        err.contains("1 | Patient.name.where(use = )\n  |                          ^"),
+        "{err}"
+    );
+    assert!(stdout(&o).is_empty());
+}
+
+#[test]
+fn semantic_error_exits_4() {
+    let o = run(&["fhirpath", "eval", "Patient.name.frobnicate()"]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(stderr(&o).contains("unknown function 'frobnicate'"));
+    let o = run(&["fhirpath", "eval", "--strict", "Patient.name.given1"]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no element 'given1'"), "{}", stderr(&o));
+}
+
+#[test]
+fn usage_error_exits_2() {
+    assert_eq!(run(&["fhirpath", "eval"]).status.code(), Some(2));
+    assert_eq!(
+        run(&["fhirpath", "eval", "--bogus", "1"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(&["fhirpath", "eval", "--var", "novalue", "1"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn missing_file_exits_1() {
+    let o = run(&["fhirpath", "eval", "1", "/nonexistent/file.json"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("/nonexistent/file.json"));
+}
+
+#[test]
+fn ndjson_errors_keep_other_lines() {
+    let f = temp_file(
+        "mixed.ndjson",
+        "{\"resourceType\":\"Patient\",\"name\":[{\"given\":[\"A\"]}]}\n{\"resourceType\":\"Patient\",\"name\":[{\"given\":[\"B\",\"C\"]}]}\n{\"resourceType\":\"Patient\",\"name\":[{\"given\":[\"D\"]}]}\n",
+    );
+    // Line 2 has two given names: single() fails there only.
+    let o = run(&[
+        "fhirpath",
+        "eval",
+        "Patient.name.given.single()",
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(5));
+    assert_eq!(stdout(&o), "[\"A\"]\n[\"D\"]\n");
+    let err = stderr(&o);
+    assert!(
+        err.contains("mixed.ndjson:2: evaluation failed") && err.contains("single"),
+        "{err}"
+    );
+
+    let f = temp_file(
+        "broken.ndjson",
+        "{\"resourceType\":\"Patient\",\"id\":\"1\"}\n{\"resourceType\":\n\n{\"resourceType\":\"Patient\",\"id\":\"3\"}\n",
+    );
+    let o = run(&["fhirpath", "eval", "id", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout(&o), "[\"1\"]\n[\"3\"]\n");
+    assert!(
+        stderr(&o).contains("broken.ndjson:2: invalid JSON"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn stdin_ndjson_and_pretty_json() {
+    let o = run_stdin(
+        &["fhirpath", "eval", "id", "-"],
+        "{\"id\":\"a\"}\n\n{\"id\":\"b\"}\n",
+    );
+    assert_eq!(stdout(&o), "[\"a\"]\n[\"b\"]\n");
+    let o = run_stdin(
+        &["fhirpath", "eval", "id", "-"],
+        "{\n  \"resourceType\": \"Patient\",\n  \"id\": \"p\"\n}\n",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "[\"p\"]\n");
+}
+
+#[test]
+fn variables_and_bundles() {
+    let bundle = examples().join("bundle-ned-hintz.json");
+    let o = run(&[
+        "fhirpath",
+        "eval",
+        "--var",
+        "code=\"8302-2\"",
+        "--var",
+        "codes=[\"x\",\"8302-2\"]",
+        "entry.resource.ofType(Observation).where(code.coding.code = %code and code.coding.code in %codes).count()",
+        bundle.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "[4]\n");
+    let o = run(&["fhirpath", "eval", "%undefined", bundle.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(4));
+}
+
+#[test]
+fn explain_prints_the_listing() {
+    let o = run(&[
+        "fhirpath",
+        "eval",
+        "--explain",
+        "name.where(use = 'official').given",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    assert!(
+        out.contains("NavThis") && out.contains("Where") && out.contains("'official'"),
+        "{out}"
+    );
+}
