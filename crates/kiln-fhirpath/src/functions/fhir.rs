@@ -7,7 +7,7 @@
 //! `#id` in the containing resource's `contained`, and `Type/id`, absolute
 //! URLs or `urn:uuid:` full URLs among a Bundle's entries. Terminology
 //! functions (`memberOf`, `subsumes`, `subsumedBy`) and profile-dependent
-//! ones (`elementDefinition`, `slice`, `checkModifiers`, `htmlChecks`) need
+//! ones (`elementDefinition`, `slice`, `checkModifiers`) need
 //! services Kiln does not bundle and signal an error saying so.
 
 use super::{Func, singleton};
@@ -104,7 +104,18 @@ pub(super) fn call<'a>(
                 f.name()
             ));
         }
-        Func::ElementDefinition | Func::Slice | Func::CheckModifiers | Func::HtmlChecks => {
+        Func::HtmlChecks => {
+            let Some(v) = singleton(input, "htmlChecks()")? else {
+                return Ok(());
+            };
+            let Some(text) = v.as_str() else {
+                return Ok(());
+            };
+            let is_div =
+                matches!(v, Value::Node(n) if model.type_info(n.ty).name.as_ref() == "xhtml");
+            out.push(Value::Boolean(super::html::html_checks(text, is_div)));
+        }
+        Func::ElementDefinition | Func::Slice | Func::CheckModifiers => {
             return Err(format!(
                 "{}() needs profile definitions, which are not loaded",
                 f.name()

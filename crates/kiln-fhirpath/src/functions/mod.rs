@@ -13,6 +13,7 @@
 mod conversion;
 mod existence;
 mod fhir;
+mod html;
 mod math;
 mod strings;
 mod subsetting;
