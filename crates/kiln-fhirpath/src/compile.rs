@@ -107,10 +107,23 @@ pub struct Program {
     pub types: Vec<TypeRef>,
     /// Argument layouts of scoped calls (operand `Lazy`).
     pub lazies: Vec<Vec<ArgSlot>>,
+    /// Instance selectors (operand `Lazy` of `New`).
+    pub instances: Vec<Instance>,
     /// Number of defineVariable slots.
     pub slots: u16,
     /// The source text.
     pub source: Box<str>,
+}
+
+/// An instance selector: the type created and a block per element.
+#[derive(Clone, Debug)]
+pub struct Instance {
+    /// The type's name (`Coding`, `Quantity`).
+    pub type_name: Box<str>,
+    /// The type.
+    pub ty: TypeId,
+    /// Element names and the blocks computing their values.
+    pub fields: Vec<(Box<str>, u32)>,
 }
 
 /// Sentinel block index meaning "none" (defineVariable without a value).
@@ -212,6 +225,7 @@ pub fn compile(
         names: Interner::new(),
         types: Vec::new(),
         lazies: Vec::new(),
+        instances: Vec::new(),
         slots: analysis.slots,
         source,
     };
@@ -234,6 +248,7 @@ struct Compiler<'a> {
     names: Interner,
     types: Vec<TypeRef>,
     lazies: Vec<Vec<ArgSlot>>,
+    instances: Vec<Instance>,
     slots: u16,
     source: &'a str,
 }
@@ -248,6 +263,7 @@ impl Compiler<'_> {
                 .collect(),
             types: self.types,
             lazies: self.lazies,
+            instances: self.instances,
             slots: self.slots,
             source: self.source.into(),
         }
@@ -388,13 +404,27 @@ impl Compiler<'_> {
             ExprKind::Function { target, args, .. } => {
                 self.function(id, *target, args, block, span)
             }
-            ExprKind::Instance { .. } => {
-                self.fail(
+            ExprKind::Instance { ty, fields } => match self.info(id).type_ref.clone() {
+                Some(TypeRef::Known(t)) => {
+                    let fields: Vec<(Box<str>, u32)> = fields
+                        .iter()
+                        .map(|(n, e)| (n.as_str().into(), self.lambda(*e)))
+                        .collect();
+                    let type_name = self.model.type_info(t).name.clone();
+                    self.instances.push(Instance {
+                        type_name,
+                        ty: t,
+                        fields,
+                    });
+                    let i = isa::Lazy(self.instances.len() as u32 - 1);
+                    self.emit(block, Op::New { i }, span);
+                }
+                _ => self.fail(
                     block,
-                    "instance selectors cannot be evaluated yet".into(),
+                    format!("unknown type '{}' in instance selector", ty.name),
                     span,
-                );
-            }
+                ),
+            },
         }
     }
 
@@ -630,6 +660,7 @@ impl Compiler<'_> {
             names: Interner::new(),
             types: Vec::new(),
             lazies: Vec::new(),
+            instances: Vec::new(),
             slots: self.slots,
             source: self.source,
         };
@@ -785,4 +816,70 @@ pub fn is_constant_type(t: TypeId) -> bool {
 /// Used by tests: the listing of block 0 only, one instruction name per line.
 pub fn op_names(p: &Program) -> Vec<&'static str> {
     p.blocks[0].ops.iter().map(|o| o.name()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{CompileOptions, Expression};
+
+    /// The listing of block 0 without the final `Return`, one `Name operands ; note` per item.
+    fn listing(src: &str) -> String {
+        let e = Expression::compile(src, &CompileOptions::default())
+            .unwrap_or_else(|err| panic!("{src}: {err}"));
+        let text = e.explain();
+        let block0 = text.split("block 1").next().unwrap_or("");
+        block0
+            .lines()
+            .skip(1)
+            .filter(|l| !l.contains("Return") && l.starts_with("  0"))
+            .map(|l| l.split_whitespace().skip(1).collect::<Vec<_>>().join(" "))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// `src` folds to the single constant `expected` (as the listing shows it).
+    fn fold(src: &str, expected: &str) {
+        assert_eq!(listing(src), format!("Const k=0 ; {expected}"), "{src}");
+    }
+
+    /// `src` is not folded to a single constant (its operation stays in the code).
+    fn fold_same(src: &str) {
+        let l = listing(src);
+        assert!(
+            l.split("; ").count() > 1 || !l.starts_with("Const"),
+            "{src} was folded to {l}"
+        );
+    }
+
+    #[test]
+    fn folds_literal_arithmetic_keeping_types() {
+        fold("1 + 2", "3");
+        fold("1.0 + 2", "3.0");
+        fold("2L * 3", "6L");
+        fold("'a' & 'b'", "'ab'");
+        fold("@2014-01-01 + 1 day", "@2014-01-02");
+        fold("(1 | 2 | 2).count()", "2");
+        fold("'a' | 'b'", "{ 'a', 'b' }");
+        fold("5 'mg' + 5 'mg'", "10 'mg'");
+        assert_eq!(listing("1 / 0"), "Empty");
+        assert_eq!(listing("2147483647 + 1"), "Empty");
+    }
+
+    #[test]
+    fn never_folds_errors_clocks_or_inputs() {
+        fold_same("(1 | 2).single()");
+        fold_same("'a' - 'b'");
+        fold_same("now()");
+        fold_same("name.given");
+        fold_same("%resource");
+        assert!(listing("(1 | 2).single()").contains("Call"));
+    }
+
+    #[test]
+    fn folds_inside_lambdas() {
+        let e = Expression::compile("name.where(given = 'a' & 'b')", &CompileOptions::default())
+            .unwrap();
+        let text = e.explain();
+        assert!(text.contains("'ab'") && !text.contains("Concat"), "{text}");
+    }
 }

@@ -146,6 +146,8 @@ kiln_core::define_isa! {
         DefineVar { slot: Slot, body: Block },
         /// pop a name (a single String); evaluate block `body` with `$this` = top (or take top) and bind it to that name; top is unchanged
         DefineDynVar { body: Block },
+        /// push a new object built by instance selector `i` (spec §5.2 "Instance Selector"), its fields from their blocks
+        New { i: Lazy },
         /// raise an execution error whose message is constant `k`
         Fail { k: K },
         /// end of block: the top collection is the block's result

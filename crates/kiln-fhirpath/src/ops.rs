@@ -46,8 +46,7 @@ fn to_sys<'a>(model: &Model, v: &Value<'a>) -> Option<Value<'a>> {
 /// True for a node that stays a node after conversion (complex element).
 fn is_complex(model: &Model, v: &Value<'_>) -> bool {
     match v {
-        Value::Node(_) => to_sys(model, v).is_none(),
-        Value::Object(o) => o.type_name.as_ref() != "Quantity",
+        Value::Node(_) | Value::Object(_) => to_sys(model, v).is_none(),
         _ => false,
     }
 }

@@ -199,6 +199,18 @@ impl<'a> Value<'a> {
     pub fn to_system(&self, model: &Model) -> Option<Value<'a>> {
         match self {
             Value::Node(n) => node_to_system(n, model),
+            // A primitive built by an instance selector (`code { value: 'final' }`) stands for its value.
+            Value::Object(o) if model.type_info(o.ty).kind == TypeKind::Primitive => {
+                match o
+                    .fields
+                    .iter()
+                    .find(|(n, _)| n.as_ref() == "value")
+                    .map(|(_, v)| v.as_slice())
+                {
+                    Some([v]) => v.to_system(model),
+                    _ => None,
+                }
+            }
             Value::Object(o) if o.type_name.as_ref() == "Quantity" => {
                 object_quantity(o).map(|q| Value::Quantity(Arc::new(q)))
             }

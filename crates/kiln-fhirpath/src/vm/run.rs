@@ -374,6 +374,26 @@ impl<'a> Vm<'a> {
                     };
                     self.dynamic.push((name, value));
                 }
+                Op::New { i } => {
+                    let inst = &program.instances[i.0 as usize];
+                    let mut fields = Vec::with_capacity(inst.fields.len());
+                    for (name, b) in &inst.fields {
+                        self.run_block(ctx, *b).map_err(|e| attach(e, &fail, at))?;
+                        let start = self.top_start();
+                        let items = self.stack.split_off(start);
+                        self.frames.pop();
+                        if !items.is_empty() {
+                            fields.push((name.clone(), items));
+                        }
+                    }
+                    let obj = crate::value::Object {
+                        type_name: inst.type_name.clone(),
+                        ty: inst.ty,
+                        fields,
+                    };
+                    self.open();
+                    self.stack.push(Value::Object(std::sync::Arc::new(obj)));
+                }
                 Op::Fail { k } => {
                     let msg = match &program.consts[k.0 as usize] {
                         crate::compile::Constant::String(s) => s.to_string(),

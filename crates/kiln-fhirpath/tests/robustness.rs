@@ -1,0 +1,270 @@
+//! Bad input never panics or hangs: property tests over the parser, the JSON
+//! reader and the evaluator, the parse → print → parse round trip, agreement
+//! of the JSON reader with `serde_json`, and the resource limits.
+
+use kiln_core::Limits;
+use kiln_fhirpath::parser::{parse, unparse};
+use kiln_fhirpath::{CompileOptions, Document, EvalOptions, Expression, Vm};
+use proptest::prelude::*;
+
+const PATIENT: &str = r#"{"resourceType":"Patient","id":"p","active":true,"birthDate":"1974-12-25","_birthDate":{"extension":[{"url":"u","valueString":"x"}]},
+"name":[{"use":"official","family":"Chalmers","given":["Peter","James"]},{"use":"usual","given":["Jim"]}],
+"telecom":[{"system":"phone","value":"555","use":"home"}],"multipleBirthInteger":3,
+"contained":[{"resourceType":"Observation","id":"o","valueQuantity":{"value":1.50,"unit":"mg","system":"http://unitsofmeasure.org","code":"mg"}}]}"#;
+
+/// Generated FHIRPath text from a small grammar: paths, literals, operators, functions.
+fn expression() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        Just("name".to_string()),
+        Just("given".to_string()),
+        Just("Patient".to_string()),
+        Just("birthDate".to_string()),
+        Just("telecom".to_string()),
+        Just("contained".to_string()),
+        Just("$this".to_string()),
+        Just("$index".to_string()),
+        Just("%resource".to_string()),
+        Just("{}".to_string()),
+        Just("true".to_string()),
+        (-1000i64..1000).prop_map(|i| i.to_string()),
+        (0u32..100000, 0u32..1000).prop_map(|(a, b)| format!("{a}.{b}")),
+        "[a-z ]{0,5}".prop_map(|s| format!("'{s}'")),
+        Just("@2014-01-25".to_string()),
+        Just("@2014-01-25T10:30:00+02:00".to_string()),
+        Just("@T10:30".to_string()),
+        Just("5 'mg'".to_string()),
+        Just("3 days".to_string()),
+        Just("10L".to_string()),
+    ];
+    leaf.prop_recursive(5, 40, 3, |inner| {
+        let op = prop_oneof![
+            Just("+"),
+            Just("-"),
+            Just("*"),
+            Just("/"),
+            Just("div"),
+            Just("mod"),
+            Just("&"),
+            Just("|"),
+            Just("="),
+            Just("!="),
+            Just("~"),
+            Just("<"),
+            Just(">="),
+            Just("and"),
+            Just("or"),
+            Just("xor"),
+            Just("implies"),
+            Just("in"),
+            Just("contains")
+        ];
+        let func = prop_oneof![
+            Just("first()"),
+            Just("count()"),
+            Just("exists()"),
+            Just("empty()"),
+            Just("distinct()"),
+            Just("toString()"),
+            Just("length()"),
+            Just("not()"),
+            Just("children()"),
+            Just("descendants()"),
+            Just("single()"),
+            Just("tail()"),
+            Just("upper()"),
+            Just("toInteger()"),
+            Just("hasValue()"),
+            Just("type()"),
+            Just("sum()"),
+            Just("abs()"),
+            Just("lowBoundary()"),
+            Just("precision()")
+        ];
+        prop_oneof![
+            (inner.clone(), op, inner.clone()).prop_map(|(a, o, b)| format!("({a}) {o} ({b})")),
+            (inner.clone(), func).prop_map(|(a, f)| format!("({a}).{f}")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}).where({b})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}).select({b})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a})[{b}]")),
+            (inner.clone(), inner.clone(), inner.clone())
+                .prop_map(|(a, b, c)| format!("iif({a}, {b}, {c})")),
+            (inner.clone(), inner.clone())
+                .prop_map(|(a, b)| format!("({a}).aggregate($total + {b}, 0)")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}).substring({b})")),
+            inner.clone().prop_map(|a| format!("-({a})")),
+            inner.clone().prop_map(|a| format!("({a}) is Integer")),
+            inner
+                .clone()
+                .prop_map(|a| format!("({a}).ofType(HumanName)")),
+            (inner.clone(), inner).prop_map(|(a, b)| format!("({a}).repeat({b})")),
+        ]
+    })
+}
+
+fn evaluate(src: &str, doc: &Document, limits: Limits) {
+    if let Ok(expr) = Expression::compile(src, &CompileOptions::default()) {
+        let mut vm = Vm::new();
+        let mut out = Vec::new();
+        let quiet = |_: &str, _: &str| {};
+        let opts = EvalOptions {
+            limits: Some(limits),
+            trace: Some(&quiet),
+            ..EvalOptions::default()
+        };
+        // Errors are fine; panics and hangs are not.
+        let _ = expr.evaluate(Some(doc), &opts, &mut vm, &mut out);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn parser_never_panics_on_arbitrary_text(s in "\\PC{0,60}") {
+        let _ = parse(&s);
+    }
+
+    #[test]
+    fn parser_never_panics_on_fhirpath_like_text(s in "[a-z$%@'`.()\\[\\]{}0-9+*/&|=!~<>, \\-]{0,80}") {
+        let r = parse(&s);
+        if r.ast.root.is_none() {
+            prop_assert!(!r.diagnostics.is_empty());
+            // Every diagnostic renders, whatever its span.
+            let _ = r.diagnostics[0].render("<expr>", &s);
+        }
+    }
+
+    #[test]
+    fn print_and_reparse_is_stable(src in expression()) {
+        let first = parse(&src);
+        prop_assert!(first.diagnostics.is_empty(), "{src}: {:?}", first.diagnostics);
+        let printed = unparse(&first.ast, first.ast.root.unwrap());
+        let second = parse(&printed);
+        prop_assert!(second.diagnostics.is_empty(), "{printed}: {:?}", second.diagnostics);
+        prop_assert_eq!(&printed, &unparse(&second.ast, second.ast.root.unwrap()));
+    }
+
+    #[test]
+    fn evaluation_never_panics(src in expression()) {
+        let doc = Document::parse(PATIENT).unwrap();
+        evaluate(&src, &doc, Limits { fuel: 200_000, max_depth: 128, max_memory: 8 << 20 });
+    }
+
+    #[test]
+    fn json_reader_never_panics(s in "\\PC{0,80}") {
+        let _ = Document::parse(s.as_str());
+    }
+
+    #[test]
+    fn json_reader_agrees_with_serde(v in json_value()) {
+        let text = v.to_string();
+        let doc = Document::parse(text.as_str()).expect("serde_json's output is valid JSON");
+        let mut back = String::new();
+        doc.write_json(doc.root(), &mut back);
+        // Numbers keep their text and strings are escaped the same way, so the texts are identical.
+        prop_assert_eq!(back, text);
+    }
+
+    #[test]
+    fn json_reader_rejects_what_serde_rejects(s in "[\\[\\]{}\",:0-9a-z.eE+\\- \\\\]{0,40}") {
+        let ours = Document::parse(s.as_str()).is_ok();
+        let theirs = serde_json::from_str::<serde_json::Value>(&s).is_ok();
+        prop_assert_eq!(ours, theirs, "{}", s);
+    }
+}
+
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    let leaf = prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::Bool),
+        any::<i64>().prop_map(|i| serde_json::json!(i)),
+        (-1e9f64..1e9).prop_map(|f| serde_json::json!(f)),
+        "\\PC{0,12}".prop_map(serde_json::Value::String),
+    ];
+    leaf.prop_recursive(4, 32, 5, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(serde_json::Value::Array),
+            prop::collection::btree_map("[a-z_]{1,6}", inner, 0..5)
+                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+#[test]
+fn runaway_expressions_hit_the_limits() {
+    let doc = Document::parse(PATIENT).unwrap();
+    let expr = Expression::compile("name.repeatAll($this)", &CompileOptions::default()).unwrap();
+    let mut vm = Vm::new();
+    let mut out = Vec::new();
+    let opts = EvalOptions {
+        limits: Some(Limits {
+            fuel: 1_000_000,
+            max_depth: 64,
+            max_memory: 16 << 20,
+        }),
+        ..EvalOptions::default()
+    };
+    let err = expr
+        .evaluate(Some(&doc), &opts, &mut vm, &mut out)
+        .unwrap_err();
+    assert!(
+        err.message.contains("budget") || err.message.contains("memory"),
+        "{}",
+        err.message
+    );
+    // Quadratic blow-up through nested selects is stopped by fuel.
+    let expr = Expression::compile(
+        "(1|2|3|4|5|6|7|8|9|10).select((1|2|3|4|5|6|7|8|9|10).select((1|2|3|4|5|6|7|8|9|10).select((1|2|3|4|5|6|7|8|9|10).select($this))))",
+        &CompileOptions::default(),
+    )
+    .unwrap();
+    let opts = EvalOptions {
+        limits: Some(Limits {
+            fuel: 10_000,
+            max_depth: 64,
+            max_memory: 16 << 20,
+        }),
+        ..EvalOptions::default()
+    };
+    let err = expr
+        .evaluate(Some(&doc), &opts, &mut vm, &mut out)
+        .unwrap_err();
+    assert!(err.message.contains("budget"), "{}", err.message);
+}
+
+#[test]
+fn hostile_numbers_and_nesting_are_clean_errors() {
+    for src in [
+        "99999999999999999999999999999999999",
+        "1.99999999999999999999999999999999999999",
+        "2147483648 * 2147483647",
+    ] {
+        if let Ok(expr) = Expression::compile(src, &CompileOptions::default()) {
+            let mut vm = Vm::new();
+            let mut out = Vec::new();
+            let _ = expr.evaluate(None, &EvalOptions::default(), &mut vm, &mut out);
+        }
+    }
+    assert!(
+        Expression::compile(
+            &("(".repeat(5000) + "1" + &")".repeat(5000)),
+            &CompileOptions::default()
+        )
+        .is_err()
+    );
+    let deep = "[".repeat(100_000);
+    assert!(Document::parse(deep).is_err());
+    let doc = Document::parse(
+        r#"{"resourceType":"Observation","valueQuantity":{"value":1e999999,"unit":"mg"}}"#,
+    )
+    .unwrap();
+    evaluate("Observation.value > 5 'mg'", &doc, Limits::default());
+    evaluate("Observation.value.value + 1", &doc, Limits::default());
+    // Integer overflow yields empty, not a wrapped value.
+    let expr = Expression::compile("2147483647 + 1", &CompileOptions::default()).unwrap();
+    let mut vm = Vm::new();
+    let mut out = Vec::new();
+    expr.evaluate(None, &EvalOptions::default(), &mut vm, &mut out)
+        .unwrap();
+    assert!(out.is_empty());
+}
