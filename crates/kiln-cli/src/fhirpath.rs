@@ -1,23 +1,34 @@
 //! `kiln fhirpath eval [--typed] [--strict] [--var NAME=JSON]... [--explain] EXPRESSION [FILE]...`
+//! and `kiln fhirpath eval --expressions FILE [FILE]...`.
 //!
 //! FILE is `.json` (one resource, e.g. a Bundle), `.ndjson` (one resource per
 //! line, read as a stream) or `-` (stdin; NDJSON when its first line is a
 //! complete JSON value, else one document). Without FILE the expression is
 //! evaluated once with no input. stdout gets one line per input resource: a
 //! JSON array of the result collection (FHIR JSON, or `{"type","value"}`
-//! items with `--typed`). A malformed NDJSON line or a failing evaluation is
-//! reported on stderr as `FILE:LINE: …`, prints nothing on stdout, and does
-//! not stop the other lines; the exit status is then 5 if some evaluation
-//! failed, else 1.
+//! items with `--typed`); with `--expressions` (one `name<TAB>expression` a
+//! line) a JSON object keyed by name. A malformed NDJSON line or a failing
+//! evaluation is reported on stderr as `FILE:LINE: …`, prints nothing on
+//! stdout, and does not stop the other lines; the exit status is then 5 if
+//! some evaluation failed, else 1.
+//!
+//! NDJSON is processed by `--threads N` workers (default: all cores): a
+//! reader hands out batches of lines, workers parse and evaluate them, and
+//! the writer puts results back in input order. At most a few batches are in
+//! flight, so memory stays bounded however large the file.
 
 use crate::exit;
 use clap::{Args, Subcommand, ValueEnum};
+use crossbeam_channel::{Receiver, Sender, bounded};
 use kiln_core::Diagnostic;
+use kiln_fhirpath::json::write_json_string;
 use kiln_fhirpath::output::{render_json_array, render_typed_array};
+use kiln_fhirpath::reach::Projection;
 use kiln_fhirpath::{
     CompileOptions, Document, ErrorKind, EvalOptions, Expression, FhirVersion, Value, Variables, Vm,
 };
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::collections::BTreeMap;
+use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 /// FHIRPath subcommands.
@@ -57,10 +68,26 @@ pub struct EvalArgs {
     /// Accept choice elements written with their type suffix (Observation.valueQuantity).
     #[arg(long)]
     allow_choice_suffix: bool,
-    /// The FHIRPath expression.
-    expression: String,
-    /// Input files: .json, .ndjson, or - for stdin.
-    files: Vec<PathBuf>,
+    /// Evaluate many expressions in one pass: FILE has one `name<TAB>expression` a line; each
+    /// resource gives one JSON object keyed by name. EXPRESSION is then omitted.
+    #[arg(long, value_name = "FILE")]
+    expressions: Option<PathBuf>,
+    /// Worker threads for NDJSON input (default: all cores). Output stays in input order.
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// Show a progress bar on stderr (default: when stderr is a terminal and the input is a large file).
+    #[arg(long, overrides_with = "no_progress")]
+    progress: bool,
+    /// Never show a progress bar.
+    #[arg(long)]
+    no_progress: bool,
+    /// Parse and validate every member of the input; by default members the
+    /// expressions can never reach are skipped, not built.
+    #[arg(long)]
+    full_parse: bool,
+    /// The FHIRPath expression, then input files (.json, .ndjson, or - for stdin).
+    #[arg(value_name = "EXPRESSION [FILE]")]
+    args: Vec<String>,
 }
 
 /// Runs a `kiln fhirpath` subcommand and returns the exit status.
@@ -70,7 +97,91 @@ pub fn run(cmd: FhirpathCommand) -> u8 {
     }
 }
 
+/// The compiled expressions of one run: a single unnamed one, or named ones.
+struct Job {
+    exprs: Vec<(Option<String>, Expression)>,
+    typed: bool,
+    /// What the inputs are parsed into: the union of the expressions' projections.
+    projection: Projection,
+}
+
+impl Job {
+    /// Evaluates every expression over `doc` and appends the output line (with
+    /// its newline) to `out`; on failure returns the message to report.
+    fn render(
+        &self,
+        doc: Option<&Document>,
+        vars: &Variables<'_>,
+        vm: &mut Vm<'static>,
+        out: &mut String,
+    ) -> Result<(), String> {
+        let start = out.len();
+        let named = self.exprs.first().is_some_and(|(n, _)| n.is_some());
+        if named {
+            out.push('{');
+        }
+        for (i, (name, expr)) in self.exprs.iter().enumerate() {
+            let mut local = std::mem::take(vm).recycle();
+            let mut result = Vec::new();
+            let options = EvalOptions {
+                variables: Some(vars),
+                ..EvalOptions::default()
+            };
+            let outcome = expr.evaluate(doc, &options, &mut local, &mut result);
+            if let Err(e) = outcome {
+                *vm = local.recycle();
+                out.truncate(start);
+                let diag = Diagnostic::error(e.message.clone(), e.span);
+                let label = name
+                    .as_deref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default();
+                return Err(format!(
+                    "evaluation failed{label}\n{}",
+                    diag.render("<expr>", expr.source())
+                ));
+            }
+            if let Some(n) = name {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json_string(n, out);
+                out.push(':');
+            }
+            let model = expr.model();
+            out.push_str(&if self.typed {
+                render_typed_array(model, &result)
+            } else {
+                render_json_array(model, &result)
+            });
+            drop(result);
+            *vm = local.recycle();
+        }
+        if named {
+            out.push('}');
+        }
+        out.push('\n');
+        Ok(())
+    }
+}
+
 fn eval(args: EvalArgs) -> u8 {
+    let mut positional = args.args.iter();
+    let single = if args.expressions.is_some() {
+        None
+    } else {
+        match positional.next() {
+            Some(e) => Some(e.clone()),
+            None => {
+                eprintln!(
+                    "error: missing EXPRESSION (or --expressions FILE)\n\nUsage: kiln fhirpath eval [OPTIONS] EXPRESSION [FILE]..."
+                );
+                return exit::USAGE;
+            }
+        }
+    };
+    let files: Vec<PathBuf> = positional.map(PathBuf::from).collect();
+
     // Variables: parse every --var value first (their documents outlive all evaluations).
     let mut var_docs: Vec<(String, Document)> = Vec::new();
     for v in &args.vars {
@@ -98,21 +209,52 @@ fn eval(args: EvalArgs) -> u8 {
         variables: var_docs.iter().map(|(n, _)| n.clone()).collect(),
         ..CompileOptions::default()
     };
-    let expr = match Expression::compile(&args.expression, &options) {
-        Ok(e) => e,
-        Err(err) => {
-            eprint!("{}", err.render("<expr>"));
-            return match err.kind {
-                ErrorKind::Syntax => exit::SYNTAX,
-                ErrorKind::Semantic => exit::STATIC,
-            };
-        }
+
+    // The expressions: one from the command line, or a name<TAB>expression file.
+    let sources: Vec<(Option<String>, String, String)> = match (&single, &args.expressions) {
+        (Some(e), _) => vec![(None, e.clone(), "<expr>".to_string())],
+        (None, Some(path)) => match read_expressions(path) {
+            Ok(list) => list,
+            Err(code) => return code,
+        },
+        (None, None) => return exit::USAGE,
     };
+    let mut exprs = Vec::with_capacity(sources.len());
+    for (name, src, origin) in &sources {
+        match Expression::compile(src, &options) {
+            Ok(e) => exprs.push((name.clone(), e)),
+            Err(err) => {
+                eprint!("{}", err.render(origin));
+                return match err.kind {
+                    ErrorKind::Syntax => exit::SYNTAX,
+                    ErrorKind::Semantic => exit::STATIC,
+                };
+            }
+        }
+    }
     if args.explain {
-        print!("{}", expr.explain());
+        for (name, e) in &exprs {
+            if let Some(n) = name {
+                println!("# {n}");
+            }
+            print!("{}", e.explain());
+        }
         return exit::OK;
     }
-    let model = expr.model();
+    let mut projection = Projection::default();
+    for (_, e) in &exprs {
+        projection.merge(e.projection());
+    }
+    if args.full_parse {
+        projection = Projection::everything();
+    }
+    let job = Job {
+        exprs,
+        typed: args.typed,
+        projection,
+    };
+
+    let model = job.exprs[0].1.model();
     let mut variables = Variables::new();
     for (name, doc) in &var_docs {
         let root = kiln_fhirpath::nav::root_item(model, doc);
@@ -133,19 +275,32 @@ fn eval(args: EvalArgs) -> u8 {
         };
         variables.set(name.clone(), items);
     }
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .max(1);
+    let progress = if args.no_progress {
+        Progress::Never
+    } else if args.progress {
+        Progress::Always
+    } else {
+        Progress::Auto
+    };
     let stdout = io::stdout();
     let mut runner = Runner {
-        expr: &expr,
-        typed: args.typed,
+        job: &job,
         variables: &variables,
         stash: Vm::new(),
+        line: String::new(),
         out: BufWriter::with_capacity(1 << 16, stdout.lock()),
         status: exit::OK,
+        threads,
+        progress,
     };
-    if args.files.is_empty() {
+    if files.is_empty() {
         runner.evaluate(None, "<no input>", None);
     } else {
-        for f in &args.files {
+        for f in &files {
             runner.source(f);
         }
     }
@@ -158,14 +313,69 @@ fn eval(args: EvalArgs) -> u8 {
     runner.status
 }
 
+/// Reads `name<TAB>expression` lines (blank lines and `#` comments ignored).
+fn read_expressions(path: &Path) -> Result<Vec<(Option<String>, String, String)>, u8> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        eprintln!("error: {}: {e}", path.display());
+        exit::INPUT
+    })?;
+    let mut list = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((name, expr)) = line.split_once('\t') else {
+            eprintln!(
+                "error: {}:{}: expected `name<TAB>expression`",
+                path.display(),
+                i + 1
+            );
+            return Err(exit::USAGE);
+        };
+        list.push((
+            Some(name.trim().to_string()),
+            expr.to_string(),
+            format!("{}:{}", path.display(), i + 1),
+        ));
+    }
+    if list.is_empty() {
+        eprintln!("error: {}: no expressions", path.display());
+        return Err(exit::USAGE);
+    }
+    Ok(list)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Progress {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Files smaller than this never get an automatic progress bar.
+const PROGRESS_MIN_BYTES: u64 = 64 << 20;
+
+/// Lines handed to a worker at a time.
+const BATCH_LINES: usize = 512;
+
 struct Runner<'e, W: Write> {
-    expr: &'e Expression,
-    typed: bool,
+    job: &'e Job,
     variables: &'e Variables<'e>,
     /// Evaluation buffers kept between documents.
     stash: Vm<'static>,
+    line: String,
     out: W,
     status: u8,
+    threads: usize,
+    progress: Progress,
+}
+
+/// What a worker returns for one batch: the output text and the error reports, in line order.
+struct BatchResult {
+    index: u64,
+    output: String,
+    errors: Vec<(u8, String)>,
+    bytes: u64,
 }
 
 impl<W: Write> Runner<'_, W> {
@@ -176,42 +386,33 @@ impl<W: Write> Runner<'_, W> {
         }
     }
 
+    fn write(&mut self, text: &str) {
+        if self.out.write_all(text.as_bytes()).is_err() {
+            // stdout closed (e.g. piped into `head`): stop quietly.
+            let _ = io::stderr().flush();
+            std::process::exit(i32::from(self.status));
+        }
+    }
+
     /// Evaluates over one document (or none) and writes its result line.
     fn evaluate(&mut self, doc: Option<&Document>, origin: &str, line: Option<usize>) {
-        let mut vm = std::mem::take(&mut self.stash).recycle();
-        let mut result = Vec::new();
-        let options = EvalOptions {
-            variables: Some(self.variables),
-            ..EvalOptions::default()
-        };
-        match self.expr.evaluate(doc, &options, &mut vm, &mut result) {
-            Ok(()) => {
-                let model = self.expr.model();
-                let text = if self.typed {
-                    render_typed_array(model, &result)
-                } else {
-                    render_json_array(model, &result)
-                };
-                if writeln!(self.out, "{text}").is_err() {
-                    // stdout closed (e.g. piped into `head`): stop quietly.
-                    std::process::exit(i32::from(self.status));
-                }
-            }
-            Err(e) => {
+        self.line.clear();
+        let mut buf = std::mem::take(&mut self.line);
+        match self
+            .job
+            .render(doc, self.variables, &mut self.stash, &mut buf)
+        {
+            Ok(()) => self.write(&buf),
+            Err(msg) => {
                 let at = match line {
                     Some(l) => format!("{origin}:{l}"),
                     None => origin.to_string(),
                 };
-                let diag = Diagnostic::error(e.message.clone(), e.span);
-                eprint!(
-                    "{at}: evaluation failed\n{}",
-                    diag.render("<expr>", self.expr.source())
-                );
+                eprint!("{at}: {msg}");
                 self.status = exit::RUNTIME;
             }
         }
-        drop(result);
-        self.stash = vm.recycle();
+        self.line = buf;
     }
 
     fn source(&mut self, path: &Path) {
@@ -219,23 +420,26 @@ impl<W: Write> Runner<'_, W> {
         if name == "-" {
             let stdin = io::stdin();
             let mut reader = BufReader::with_capacity(1 << 16, stdin.lock());
-            self.sniffed(&mut reader, "<stdin>");
+            self.sniffed(&mut reader, "<stdin>", None);
             return;
         }
         let file = match std::fs::File::open(path) {
             Ok(f) => f,
             Err(e) => return self.input_error(format!("error: {name}: {e}")),
         };
+        let size = file.metadata().map(|m| m.len()).ok();
         let mut reader = BufReader::with_capacity(1 << 16, file);
         match path.extension().and_then(|e| e.to_str()) {
-            Some("ndjson") | Some("jsonl") => self.ndjson(&mut reader, &name, String::new(), 0),
+            Some("ndjson") | Some("jsonl") => {
+                self.ndjson(&mut reader, &name, String::new(), 0, size)
+            }
             Some("json") => self.whole(&mut reader, &name, String::new()),
-            _ => self.sniffed(&mut reader, &name),
+            _ => self.sniffed(&mut reader, &name, size),
         }
     }
 
     /// Decides between NDJSON and one document from the first non-blank line.
-    fn sniffed(&mut self, reader: &mut dyn BufRead, name: &str) {
+    fn sniffed(&mut self, reader: &mut dyn BufRead, name: &str, size: Option<u64>) {
         let mut first = String::new();
         let mut skipped = 0;
         loop {
@@ -248,7 +452,7 @@ impl<W: Write> Runner<'_, W> {
             }
         }
         if Document::parse(first.trim_end()).is_ok() {
-            self.ndjson(reader, name, first, skipped)
+            self.ndjson(reader, name, first, skipped, size)
         } else {
             self.whole(reader, name, first)
         }
@@ -258,26 +462,74 @@ impl<W: Write> Runner<'_, W> {
         if let Err(e) = reader.read_to_string(&mut text) {
             return self.input_error(format!("error: {name}: {e}"));
         }
-        match Document::parse(text) {
-            Ok(doc) => self.evaluate(Some(&doc), name, None),
+        let mut doc = Document::default();
+        match doc.reparse_projected(text, &self.job.projection) {
+            Ok(()) => self.evaluate(Some(&doc), name, None),
             Err(e) => self.input_error(format!("error: {name}: {e}")),
         }
     }
 
-    /// One resource per line, streamed: memory stays bounded by the longest line.
-    fn ndjson(&mut self, reader: &mut dyn BufRead, name: &str, first: String, skipped: usize) {
+    fn progress_bar(&self, size: Option<u64>) -> Option<indicatif::ProgressBar> {
+        let show = match self.progress {
+            Progress::Never => false,
+            Progress::Always => true,
+            Progress::Auto => {
+                io::stderr().is_terminal() && size.is_some_and(|s| s >= PROGRESS_MIN_BYTES)
+            }
+        };
+        if !show {
+            return None;
+        }
+        let bar = match size {
+            Some(s) => indicatif::ProgressBar::new(s),
+            None => indicatif::ProgressBar::new_spinner(),
+        };
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}, eta {eta})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(bar)
+    }
+
+    /// One resource per line, streamed: memory stays bounded by the batches in flight.
+    fn ndjson(
+        &mut self,
+        reader: &mut dyn BufRead,
+        name: &str,
+        first: String,
+        skipped: usize,
+        size: Option<u64>,
+    ) {
+        let bar = self.progress_bar(size);
+        if self.threads <= 1 {
+            self.ndjson_sequential(reader, name, first, skipped, bar.as_ref());
+        } else {
+            self.ndjson_parallel(reader, name, first, skipped, bar.as_ref());
+        }
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+    }
+
+    fn ndjson_sequential(
+        &mut self,
+        reader: &mut dyn BufRead,
+        name: &str,
+        first: String,
+        skipped: usize,
+        bar: Option<&indicatif::ProgressBar>,
+    ) {
         let mut doc = Document::default();
         let mut line_no = skipped;
         let mut pending = Some(first).filter(|f| !f.is_empty());
-        let mut buf = String::new();
         loop {
             let line = match pending.take() {
                 Some(l) => l,
                 None => {
-                    buf.clear();
+                    let mut buf = String::new();
                     match reader.read_line(&mut buf) {
                         Ok(0) => return,
-                        Ok(_) => std::mem::take(&mut buf),
+                        Ok(_) => buf,
                         Err(e) => {
                             return self.input_error(format!("error: {name}:{}: {e}", line_no + 1));
                         }
@@ -285,6 +537,9 @@ impl<W: Write> Runner<'_, W> {
                 }
             };
             line_no += 1;
+            if let Some(b) = bar {
+                b.inc(line.len() as u64);
+            }
             let trimmed = line.trim_end_matches(['\n', '\r']);
             if trimmed.trim().is_empty() {
                 continue;
@@ -294,10 +549,162 @@ impl<W: Write> Runner<'_, W> {
             } else {
                 trimmed.to_string()
             };
-            match doc.reparse(text) {
+            match doc.reparse_projected(text, &self.job.projection) {
                 Ok(()) => self.evaluate(Some(&doc), name, Some(line_no)),
                 Err(e) => self.input_error(format!("error: {name}:{line_no}: {e}")),
             }
+        }
+    }
+
+    /// Reader (this thread) → workers → this thread writing in order.
+    fn ndjson_parallel(
+        &mut self,
+        reader: &mut dyn BufRead,
+        name: &str,
+        first: String,
+        skipped: usize,
+        bar: Option<&indicatif::ProgressBar>,
+    ) {
+        let threads = self.threads;
+        let job = self.job;
+        let variables = self.variables;
+        // Bounded queues: memory holds at most ~2 batches per worker plus the reorder buffer.
+        let (work_tx, work_rx): (
+            Sender<(u64, usize, Vec<String>)>,
+            Receiver<(u64, usize, Vec<String>)>,
+        ) = bounded(threads * 2);
+        let (done_tx, done_rx): (Sender<BatchResult>, Receiver<BatchResult>) = bounded(threads * 2);
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                let work_rx = work_rx.clone();
+                let done_tx = done_tx.clone();
+                let file = name.to_string();
+                scope.spawn(move || worker(job, variables, &file, work_rx, done_tx));
+            }
+            drop(work_rx);
+            drop(done_tx);
+            // Feed batches from this thread while a writer thread can't hold `self.out`:
+            // interleave reading and draining results here instead.
+            let mut next_to_write: u64 = 0;
+            let mut pending: BTreeMap<u64, BatchResult> = BTreeMap::new();
+            let mut index: u64 = 0;
+            let mut line_no = skipped;
+            let mut first = Some(first).filter(|f| !f.is_empty());
+            let mut eof = false;
+            let mut read_error: Option<String> = None;
+            let mut in_flight: u64 = 0;
+            while !eof || in_flight > 0 {
+                // Send the next batch when there is room; otherwise wait for a result.
+                if !eof && in_flight < (threads * 3) as u64 {
+                    let start_line = line_no + 1;
+                    let mut batch = Vec::with_capacity(BATCH_LINES);
+                    if let Some(f) = first.take() {
+                        batch.push(f);
+                        line_no += 1;
+                    }
+                    while batch.len() < BATCH_LINES {
+                        let mut buf = String::new();
+                        match reader.read_line(&mut buf) {
+                            Ok(0) => {
+                                eof = true;
+                                break;
+                            }
+                            Ok(_) => {
+                                line_no += 1;
+                                batch.push(buf);
+                            }
+                            Err(e) => {
+                                read_error = Some(format!("error: {name}:{}: {e}", line_no + 1));
+                                eof = true;
+                                break;
+                            }
+                        }
+                    }
+                    if !batch.is_empty() {
+                        if work_tx.send((index, start_line, batch)).is_err() {
+                            break;
+                        }
+                        index += 1;
+                        in_flight += 1;
+                    }
+                    // Drain whatever is ready without blocking.
+                    while let Ok(r) = done_rx.try_recv() {
+                        in_flight -= 1;
+                        pending.insert(r.index, r);
+                    }
+                } else {
+                    match done_rx.recv() {
+                        Ok(r) => {
+                            in_flight -= 1;
+                            pending.insert(r.index, r);
+                        }
+                        Err(_) => break,
+                    }
+                }
+                while let Some(r) = pending.remove(&next_to_write) {
+                    for (code, msg) in &r.errors {
+                        eprint!("{msg}");
+                        if *code == exit::RUNTIME || self.status == exit::OK {
+                            self.status = *code;
+                        }
+                    }
+                    self.write(&r.output);
+                    if let Some(b) = bar {
+                        b.inc(r.bytes);
+                    }
+                    next_to_write += 1;
+                }
+            }
+            drop(work_tx);
+            if let Some(e) = read_error {
+                self.input_error(e);
+            }
+        });
+    }
+}
+
+/// A worker: parses and evaluates batches, rendering each into one string.
+fn worker(
+    job: &Job,
+    variables: &Variables<'_>,
+    file: &str,
+    work: Receiver<(u64, usize, Vec<String>)>,
+    done: Sender<BatchResult>,
+) {
+    let mut doc = Document::default();
+    let mut vm: Vm<'static> = Vm::new();
+    while let Ok((index, start_line, lines)) = work.recv() {
+        let mut output = String::new();
+        let mut errors = Vec::new();
+        let mut bytes = 0u64;
+        for (i, mut line) in lines.into_iter().enumerate() {
+            bytes += line.len() as u64;
+            let line_no = start_line + i;
+            while line.ends_with(['\n', '\r']) {
+                line.pop();
+            }
+            if line.trim().is_empty() {
+                continue;
+            }
+            match doc.reparse_projected(line, &job.projection) {
+                Ok(()) => {
+                    if let Err(msg) = job.render(Some(&doc), variables, &mut vm, &mut output) {
+                        errors.push((exit::RUNTIME, format!("{file}:{line_no}: {msg}")));
+                    }
+                }
+                Err(e) => errors.push((exit::INPUT, format!("error: {file}:{line_no}: {e}\n"))),
+            }
+        }
+        if done
+            .send(BatchResult {
+                index,
+                output,
+                errors,
+                bytes,
+            })
+            .is_err()
+        {
+            return;
         }
     }
 }

@@ -290,3 +290,54 @@ fn trace_writes_to_stderr() {
     assert_eq!(stdout(&o), "[2]\n");
     assert!(stderr(&o).contains("trace: nums: [1,2]"), "{}", stderr(&o));
 }
+
+#[test]
+fn threads_keep_input_order() {
+    let file = examples().join("observations.ndjson");
+    let expr = "Observation.id & ':' & Observation.value.ofType(Quantity).value.toString()";
+    let one = run(&[
+        "fhirpath",
+        "eval",
+        "--threads",
+        "1",
+        expr,
+        file.to_str().unwrap(),
+    ]);
+    let four = run(&[
+        "fhirpath",
+        "eval",
+        "--threads",
+        "4",
+        expr,
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(one.status.code(), Some(0));
+    assert_eq!(stdout(&one).lines().count(), 267);
+    assert_eq!(stdout(&one), stdout(&four));
+}
+
+#[test]
+fn many_expressions_in_one_pass() {
+    let exprs = temp_file(
+        "index.tsv",
+        "# search-parameter style index\nfamily\tPatient.name.family\nbirthdate\tPatient.birthDate\n\ngender\tPatient.gender\n",
+    );
+    let file = examples().join("patients.ndjson");
+    let o = run(&[
+        "fhirpath",
+        "eval",
+        "--expressions",
+        exprs.to_str().unwrap(),
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let first = stdout(&o).lines().next().unwrap_or_default().to_string();
+    assert_eq!(
+        first,
+        r#"{"family":["Goldner995"],"birthdate":["1943-03-17"],"gender":["male"]}"#
+    );
+    let bad = temp_file("bad.tsv", "x\tPatient.name.(\n");
+    let o = run(&["fhirpath", "eval", "--expressions", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stderr(&o).contains("bad.tsv:1:"), "{}", stderr(&o));
+}

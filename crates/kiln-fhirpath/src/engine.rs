@@ -94,6 +94,7 @@ impl std::error::Error for CompileError {}
 pub struct Expression {
     program: Program,
     model: &'static Model,
+    projection: crate::reach::Projection,
 }
 
 /// Per-evaluation settings.
@@ -152,12 +153,23 @@ impl Expression {
             });
         }
         let program = compile::compile(&parsed.ast, &analysis, model, source, options.fold);
-        Ok(Expression { program, model })
+        let projection = crate::reach::project(&parsed.ast, &analysis);
+        Ok(Expression {
+            program,
+            model,
+            projection,
+        })
     }
 
     /// The bytecode listing (`--explain`).
     pub fn explain(&self) -> String {
         self.program.listing()
+    }
+
+    /// The parts of a document this expression can reach: parse inputs with
+    /// [`Document::reparse_projected`] to skip everything else.
+    pub fn projection(&self) -> &crate::reach::Projection {
+        &self.projection
     }
 
     /// The compiled program.

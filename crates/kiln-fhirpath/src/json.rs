@@ -14,6 +14,7 @@
 //! recurses without bound: nesting deeper than [`MAX_DEPTH`] is an error. A
 //! document is limited to 4 GiB of text and 2^32 nodes.
 
+use crate::reach::{PIdx, Projection};
 use std::fmt;
 
 /// Deepest container nesting accepted (FHIR resources nest a few dozen levels).
@@ -121,6 +122,33 @@ impl Document {
     /// # Errors
     /// As [`Document::parse`]; `self` is then empty.
     pub fn reparse(&mut self, text: String) -> Result<(), JsonError> {
+        self.reparse_with(text, None)
+    }
+
+    /// Parses `text` into `self`, building nodes only for what `projection`
+    /// keeps (see [`crate::reach`]): members no path of the expression can
+    /// reach are skipped, not built. Skipped values are checked for string
+    /// and bracket structure only — their scalars are not validated.
+    ///
+    /// # Errors
+    /// As [`Document::parse`], for the parts that are read; `self` is then empty.
+    pub fn reparse_projected(
+        &mut self,
+        text: String,
+        projection: &Projection,
+    ) -> Result<(), JsonError> {
+        if projection.is_everything() {
+            self.reparse_with(text, None)
+        } else {
+            self.reparse_with(text, Some(projection))
+        }
+    }
+
+    fn reparse_with(
+        &mut self,
+        text: String,
+        projection: Option<&Projection>,
+    ) -> Result<(), JsonError> {
         self.src = text;
         self.nodes.clear();
         self.decoded.clear();
@@ -135,6 +163,7 @@ impl Document {
             pos: 0,
             nodes: &mut self.nodes,
             decoded: &mut self.decoded,
+            projection,
         };
         let result = p.parse_document();
         if result.is_err() {
@@ -396,7 +425,12 @@ struct Parser<'a> {
     pos: usize,
     nodes: &'a mut Vec<Node>,
     decoded: &'a mut String,
+    /// What to build; `None` builds everything.
+    projection: Option<&'a Projection>,
 }
+
+/// Projection position meaning "build everything below".
+const ALL: PIdx = u32::MAX;
 
 impl Parser<'_> {
     fn err<T>(&self, message: impl Into<String>) -> Result<T, JsonError> {
@@ -419,7 +453,12 @@ impl Parser<'_> {
 
     fn parse_document(&mut self) -> Result<(), JsonError> {
         self.skip_ws();
-        self.parse_value(NONE, NONE, 0, 0, 0)?;
+        let p = if self.projection.is_some() {
+            Projection::ROOT
+        } else {
+            ALL
+        };
+        self.parse_value(NONE, NONE, 0, 0, 0, p)?;
         self.skip_ws();
         if self.pos < self.src.len() {
             return self.err("unexpected text after the JSON value");
@@ -444,6 +483,7 @@ impl Parser<'_> {
         key_len: u32,
         flags: u8,
         depth: u32,
+        proj: PIdx,
     ) -> Result<(), JsonError> {
         let Some(&b) = self.src.get(self.pos) else {
             return self.err("expected a JSON value, found end of input");
@@ -467,9 +507,9 @@ impl Parser<'_> {
                 let idx = self.push(node)?;
                 self.pos += 1;
                 let count = if b == b'{' {
-                    self.parse_members(idx, depth)?
+                    self.parse_members(idx, depth, proj)?
                 } else {
-                    self.parse_elements(idx, depth)?
+                    self.parse_elements(idx, depth, proj)?
                 };
                 let end = self.nodes.len() as u32;
                 let n = &mut self.nodes[idx as usize];
@@ -514,7 +554,7 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn parse_members(&mut self, obj: u32, depth: u32) -> Result<u32, JsonError> {
+    fn parse_members(&mut self, obj: u32, depth: u32, proj: PIdx) -> Result<u32, JsonError> {
         let mut count = 0u32;
         self.skip_ws();
         if self.src.get(self.pos) == Some(&b'}') {
@@ -534,8 +574,31 @@ impl Parser<'_> {
             self.pos += 1;
             self.skip_ws();
             let flags = if kdecoded { FLAG_KEY_DECODED } else { 0 };
-            self.parse_value(obj, koff, klen, flags, depth + 1)?;
-            count += 1;
+            let child = match self.projection {
+                Some(projection) if proj != ALL => {
+                    let key = if kdecoded {
+                        &self.decoded[koff as usize..(koff + klen) as usize]
+                    } else {
+                        std::str::from_utf8(&self.src[koff as usize..(koff + klen) as usize])
+                            .unwrap_or("")
+                    };
+                    if key == "resourceType" {
+                        Some(ALL)
+                    } else {
+                        projection
+                            .child_for_key(proj, key)
+                            .map(|c| if projection.is_full(c) { ALL } else { c })
+                    }
+                }
+                _ => Some(ALL),
+            };
+            match child {
+                Some(c) => {
+                    self.parse_value(obj, koff, klen, flags, depth + 1, c)?;
+                    count += 1;
+                }
+                None => self.skip_value(depth + 1)?,
+            }
             self.skip_ws();
             match self.src.get(self.pos) {
                 Some(b',') => self.pos += 1,
@@ -548,7 +611,7 @@ impl Parser<'_> {
         }
     }
 
-    fn parse_elements(&mut self, arr: u32, depth: u32) -> Result<u32, JsonError> {
+    fn parse_elements(&mut self, arr: u32, depth: u32, proj: PIdx) -> Result<u32, JsonError> {
         let mut count = 0u32;
         self.skip_ws();
         if self.src.get(self.pos) == Some(&b']') {
@@ -557,7 +620,7 @@ impl Parser<'_> {
         }
         loop {
             self.skip_ws();
-            self.parse_value(arr, 0, NONE, 0, depth + 1)?;
+            self.parse_value(arr, 0, NONE, 0, depth + 1, proj)?;
             count += 1;
             self.skip_ws();
             match self.src.get(self.pos) {
@@ -567,6 +630,106 @@ impl Parser<'_> {
                     return Ok(count);
                 }
                 _ => return self.err("expected ',' or ']' in array"),
+            }
+        }
+    }
+
+    /// Skips one value without building nodes: strings are scanned (escapes
+    /// checked), containers are matched bracket for bracket; scalars inside
+    /// skipped containers are not validated.
+    fn skip_value(&mut self, depth: u32) -> Result<(), JsonError> {
+        match self.src.get(self.pos) {
+            Some(b'"') => self.skip_string(),
+            Some(b'{' | b'[') => self.skip_container(depth),
+            Some(b't') => self.literal(b"true"),
+            Some(b'f') => self.literal(b"false"),
+            Some(b'n') => self.literal(b"null"),
+            Some(b'-' | b'0'..=b'9') => self.parse_number(),
+            Some(&b) => self.err(format!("expected a JSON value, found {}", describe(b))),
+            None => self.err("expected a JSON value, found end of input"),
+        }
+    }
+
+    /// Skips a string (at its opening quote).
+    fn skip_string(&mut self) -> Result<(), JsonError> {
+        let s = self.src;
+        let start = self.pos + 1;
+        let mut i = start;
+        loop {
+            i = scan_plain(s, i);
+            match s.get(i) {
+                None => {
+                    self.pos = start;
+                    return self.err("unterminated string");
+                }
+                Some(b'"') => {
+                    self.pos = i + 1;
+                    return Ok(());
+                }
+                Some(b'\\') => match s.get(i + 1) {
+                    Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
+                    Some(b'u')
+                        if s.get(i + 2..i + 6)
+                            .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) =>
+                    {
+                        i += 6
+                    }
+                    _ => {
+                        self.pos = i + 1;
+                        return self.err("invalid escape in string");
+                    }
+                },
+                Some(_) => {
+                    self.pos = i;
+                    return self.err("control character in string");
+                }
+            }
+        }
+    }
+
+    /// Skips an array or object (at its opening bracket), matching brackets.
+    fn skip_container(&mut self, depth: u32) -> Result<(), JsonError> {
+        let s = self.src;
+        // One bit per open container: 1 for '{', 0 for '['.
+        let mut kinds = [0u64; (MAX_DEPTH as usize).div_ceil(64)];
+        let mut level = depth;
+        let mut open = 0usize;
+        loop {
+            let i = scan_structural(s, self.pos);
+            self.pos = i;
+            match s.get(i) {
+                None => return self.err("unterminated array or object"),
+                Some(b'"') => self.skip_string()?,
+                Some(&b @ (b'{' | b'[')) => {
+                    if level >= MAX_DEPTH {
+                        return self.err(format!("nesting deeper than {MAX_DEPTH} levels"));
+                    }
+                    let bit = 1u64 << (open % 64);
+                    if b == b'{' {
+                        kinds[open / 64] |= bit;
+                    } else {
+                        kinds[open / 64] &= !bit;
+                    }
+                    open += 1;
+                    level += 1;
+                    self.pos += 1;
+                }
+                Some(&b) => {
+                    // '}' or ']'
+                    if open == 0 {
+                        return self.err(format!("unexpected {}", describe(b)));
+                    }
+                    open -= 1;
+                    level -= 1;
+                    let was_object = kinds[open / 64] & (1u64 << (open % 64)) != 0;
+                    if was_object != (b == b'}') {
+                        return self.err(format!("mismatched {}", describe(b)));
+                    }
+                    self.pos += 1;
+                    if open == 0 {
+                        return Ok(());
+                    }
+                }
             }
         }
     }
@@ -625,13 +788,13 @@ impl Parser<'_> {
         let start = self.pos;
         let s = self.src;
         // Fast path: plain strings are ranges of the source; decode only on a backslash.
-        let len = s[start..]
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\' || b < 0x20);
-        let Some(len) = len else {
+        let i = scan_plain(s, start);
+        if i >= s.len() {
+            // Point at the start of the string that never ends.
+            self.pos = start;
             return self.err("unterminated string");
-        };
-        let i = start + len;
+        }
+        let len = i - start;
         self.pos = i;
         match s[i] {
             b'"' => {
@@ -738,6 +901,75 @@ impl Parser<'_> {
     }
 }
 
+/// Index of the first byte at or after `i` that ends a plain string run: `"`,
+/// `\\` or a control character (< 0x20); `s.len()` if none.
+///
+/// SWAR: eight bytes per step with the classic "has zero byte" trick
+/// (`(x - 0x01…) & !x & 0x80…`), applied to `x ^ '"'`, `x ^ '\\'` and, for
+/// `< 0x20`, to `x - 0x20…`. Borrows can flag bytes *above* a true match but
+/// never below it, so the lowest flagged byte is exact.
+#[inline]
+fn scan_plain(s: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = s.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let q = x ^ (ONES * u64::from(b'"'));
+        let b = x ^ (ONES * u64::from(b'\\'));
+        let hits = ((q.wrapping_sub(ONES) & !q)
+            | (b.wrapping_sub(ONES) & !b)
+            | (x.wrapping_sub(ONES * 0x20) & !x))
+            & HIGH;
+        if hits != 0 {
+            return i + (hits.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&c) = s.get(i) {
+        if c == b'"' || c == b'\\' || c < 0x20 {
+            return i;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// Index of the first `"`, `{`, `}`, `[` or `]` at or after `i` (`s.len()` if
+/// none): the bytes that matter when skipping a container. SWAR as in [`scan_plain`].
+#[inline]
+fn scan_structural(s: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    #[inline]
+    fn zero_bytes(v: u64) -> u64 {
+        v.wrapping_sub(ONES) & !v
+    }
+    while let Some(chunk) = s.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        // '{' (0x7b) and '[' (0x5b) differ only in bit 5, as do '}' (0x7d) and ']' (0x5d).
+        let y = x | (ONES * 0x20);
+        let hits = (zero_bytes(x ^ (ONES * u64::from(b'"')))
+            | zero_bytes(y ^ (ONES * u64::from(b'{')))
+            | zero_bytes(y ^ (ONES * u64::from(b'}'))))
+            & HIGH;
+        if hits != 0 {
+            return i + (hits.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&c) = s.get(i) {
+        if matches!(c, b'"' | b'{' | b'}' | b'[' | b']') {
+            return i;
+        }
+        i += 1;
+    }
+    i
+}
+
 fn describe(b: u8) -> String {
     if b.is_ascii_graphic() {
         format!("'{}'", b as char)
@@ -818,6 +1050,33 @@ mod tests {
         ] {
             let err = Document::parse(text).unwrap_err();
             assert_eq!(err.offset, offset, "{text:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn swar_scan_finds_the_first_stop_byte() {
+        let cases: &[(&[u8], usize)] = &[
+            (b"abcdefgh\"", 8),
+            (b"abc\"defghijk", 3),
+            (b"abcdefghijk\\x", 11),
+            (b"\x01bcdefgh", 0),
+            (b"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"", 8),
+            (b"plain", 5),
+            (b"", 0),
+            (b"aaaaaaa\x1f\"", 7),
+            (b"\x7f\x80\xff\x20 !#$%&\"", 10),
+        ];
+        for (bytes, want) in cases {
+            assert_eq!(scan_plain(bytes, 0), *want, "{bytes:?}");
+        }
+        // Agrees with a byte-at-a-time scan on every position of a mixed buffer.
+        let buf: Vec<u8> = (0..=255u8).cycle().take(700).collect();
+        for start in 0..buf.len() {
+            let slow = buf[start..]
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+                .map_or(buf.len(), |p| start + p);
+            assert_eq!(scan_plain(&buf, start), slow, "start {start}");
         }
     }
 

@@ -11,6 +11,7 @@
 //! * [`vm`]: the evaluator, over documents parsed by [`json`] and navigated by [`nav`].
 //! * [`functions`], [`ops`]: the function catalogue and the operators, on the
 //!   value types of [`value`], [`numeric`], [`quantity`] and [`temporal`].
+//! * [`reach`]: which document paths an expression can reach (drives lazy JSON parsing).
 //! * [`output`]: FHIR JSON and typed rendering of results.
 //!
 //! Start with [`Expression::compile`] and [`Expression::evaluate`].
@@ -32,6 +33,7 @@ pub mod ops;
 pub mod output;
 pub mod parser;
 pub mod quantity;
+pub mod reach;
 pub mod temporal;
 pub mod value;
 pub mod vm;

@@ -158,6 +158,30 @@ fn run_case(
         }
         (Ok(()), None) => {}
     }
+    // Lazy parsing must not change anything: re-parse the input keeping only
+    // what the expression can reach, evaluate again, and compare.
+    if let Some(d) = doc {
+        let mut projected = Document::default();
+        if projected
+            .reparse_projected(d.text().to_string(), expr.projection())
+            .is_ok()
+        {
+            let mut vm2 = Vm::new();
+            let mut again = Vec::new();
+            let full = kiln_fhirpath::output::render_typed_array(expr.model(), &result);
+            match expr.evaluate(Some(&projected), &eval_opts, &mut vm2, &mut again) {
+                Ok(()) => {
+                    let lazy = kiln_fhirpath::output::render_typed_array(expr.model(), &again);
+                    if lazy != full {
+                        return Outcome::Fail(format!("projected parse differs: {lazy} vs {full}"));
+                    }
+                }
+                Err(e) => return Outcome::Fail(format!("projected parse fails: {}", e.message)),
+            }
+        } else {
+            return Outcome::Fail("projected parse rejected the input".into());
+        }
+    }
     let model = expr.model();
     let mut actual: Vec<(String, String)> = result
         .iter()

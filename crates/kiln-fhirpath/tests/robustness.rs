@@ -151,6 +151,23 @@ proptest! {
     }
 
     #[test]
+    fn projected_parsing_gives_the_same_results(src in expression()) {
+        let Ok(expr) = Expression::compile(&src, &CompileOptions::default()) else { return Ok(()) };
+        let full = Document::parse(PATIENT).unwrap();
+        let mut lazy = Document::default();
+        lazy.reparse_projected(PATIENT.to_string(), expr.projection()).unwrap();
+        let limits = Limits { fuel: 200_000, max_depth: 128, max_memory: 8 << 20 };
+        let quiet = |_: &str, _: &str| {};
+        let opts = EvalOptions { limits: Some(limits), trace: Some(&quiet), ..EvalOptions::default() };
+        let run = |d: &Document| {
+            let mut vm = Vm::new();
+            let mut out = Vec::new();
+            expr.evaluate(Some(d), &opts, &mut vm, &mut out).map(|()| kiln_fhirpath::output::render_typed_array(expr.model(), &out)).map_err(|e| e.message)
+        };
+        prop_assert_eq!(run(&full), run(&lazy), "{}\nprojection:\n{}", src, expr.projection().describe());
+    }
+
+    #[test]
     fn json_reader_never_panics(s in "\\PC{0,80}") {
         let _ = Document::parse(s.as_str());
     }
