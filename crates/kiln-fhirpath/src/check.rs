@@ -92,6 +92,8 @@ pub struct Info {
     pub type_ref: Option<TypeRef>,
     /// For a root `Identifier` that names a type: that type.
     pub root_type: Option<TypeId>,
+    /// For an `Identifier`: the static type of the `$this` it navigates from.
+    pub focus: Option<TypeId>,
 }
 
 /// Options of a check.
@@ -293,6 +295,7 @@ impl Checker<'_, '_> {
             }
             ExprKind::Identifier(name) => {
                 let focus = cx.focus;
+                self.info[id.raw() as usize].focus = focus.ty;
                 let model = self.opts.model;
                 let named = model
                     .resolve_type(None, name)

@@ -109,6 +109,10 @@ pub struct Program {
     pub lazies: Vec<Vec<ArgSlot>>,
     /// Instance selectors (operand `Lazy` of `New`).
     pub instances: Vec<Instance>,
+    /// Navigation sites (operand `Site`).
+    pub sites: Vec<NavSite>,
+    /// Fused navigation paths (operand of `Path`): site indices in order.
+    pub paths: Vec<Vec<u32>>,
     /// Number of defineVariable slots.
     pub slots: u16,
     /// The source text.
@@ -124,6 +128,19 @@ pub struct Instance {
     pub ty: TypeId,
     /// Element names and the blocks computing their values.
     pub fields: Vec<(Box<str>, u32)>,
+}
+
+/// A navigation site: `owner.name`, with the model element resolved at
+/// compile time when the checker knows the owner type. At run time the
+/// resolution is used for items of exactly that type; others look it up.
+#[derive(Clone, Debug)]
+pub struct NavSite {
+    /// The property name.
+    pub name: Box<str>,
+    /// The static owner type (`TypeId::ANY` when unknown).
+    pub owner: TypeId,
+    /// `model.element_id(owner, name)`.
+    pub element: Option<u32>,
 }
 
 /// Sentinel block index meaning "none" (defineVariable without a value).
@@ -162,6 +179,13 @@ impl Program {
         match o.kind {
             "K" => self.consts.get(i).map(describe_const),
             "Name" => self.names.get(i).map(|n| n.to_string()),
+            "Site" => self.sites.get(i).map(|s| {
+                if s.element.is_some() {
+                    format!("{} (resolved)", s.name)
+                } else {
+                    s.name.to_string()
+                }
+            }),
             "Ty" => self.types.get(i).map(|t| match t {
                 TypeRef::Known(t) => format!("type #{}", t.0),
                 TypeRef::Unknown(n) => format!("unknown type {n}"),
@@ -226,6 +250,8 @@ pub fn compile(
         types: Vec::new(),
         lazies: Vec::new(),
         instances: Vec::new(),
+        sites: Vec::new(),
+        paths: Vec::new(),
         slots: analysis.slots,
         source,
     };
@@ -249,6 +275,8 @@ struct Compiler<'a> {
     types: Vec<TypeRef>,
     lazies: Vec<Vec<ArgSlot>>,
     instances: Vec<Instance>,
+    sites: Vec<NavSite>,
+    paths: Vec<Vec<u32>>,
     slots: u16,
     source: &'a str,
 }
@@ -264,6 +292,8 @@ impl Compiler<'_> {
             types: self.types,
             lazies: self.lazies,
             instances: self.instances,
+            sites: self.sites,
+            paths: self.paths,
             slots: self.slots,
             source: self.source.into(),
         }
@@ -286,6 +316,29 @@ impl Compiler<'_> {
 
     fn name(&mut self, n: &str) -> isa::Name {
         isa::Name(self.names.intern(n).0)
+    }
+
+    /// The navigation site for `owner.name`, resolved when `owner` is a known model type.
+    fn site(&mut self, name: &str, owner: Option<TypeId>) -> isa::Site {
+        let owner = owner.unwrap_or(TypeId::ANY);
+        if let Some(i) = self
+            .sites
+            .iter()
+            .position(|s| s.owner == owner && s.name.as_ref() == name)
+        {
+            return isa::Site(i as u32);
+        }
+        let element = if owner == TypeId::ANY {
+            None
+        } else {
+            self.model.element_id(owner, name)
+        };
+        self.sites.push(NavSite {
+            name: name.into(),
+            owner,
+            element,
+        });
+        isa::Site(self.sites.len() as u32 - 1)
     }
 
     fn ty(&mut self, t: TypeRef) -> isa::Ty {
@@ -325,14 +378,14 @@ impl Compiler<'_> {
         match &e.kind {
             ExprKind::Literal(lit) => self.literal(lit, block, span),
             ExprKind::Identifier(name) => {
-                let n = self.name(name);
+                let n = self.site(name, self.info(id).focus);
                 match self.info(id).root_type {
                     Some(t) => {
                         let ty = self.ty(TypeRef::Known(t));
-                        self.emit(block, Op::RootType { ty, name: n }, span);
+                        self.emit(block, Op::RootType { ty, site: n }, span);
                     }
                     None => {
-                        self.emit(block, Op::NavThis { name: n }, span);
+                        self.emit(block, Op::NavThis { site: n }, span);
                     }
                 }
             }
@@ -342,8 +395,26 @@ impl Compiler<'_> {
                 name_span,
             } => {
                 self.expr(*target, block);
-                let n = self.name(name);
-                self.emit(block, Op::Nav { name: n }, *name_span);
+                let owner = self.info(*target).ty.ty;
+                let n = self.site(name, owner);
+                // Superinstruction: consecutive navigations become one `Path`.
+                let last = self.blocks[block].ops.last().copied();
+                match last {
+                    Some(Op::Nav { site: prev }) => {
+                        self.paths.push(vec![prev.0, n.0]);
+                        let p = isa::Lazy(self.paths.len() as u32 - 1);
+                        let code = &mut self.blocks[block];
+                        *code.ops.last_mut().expect("last op") = Op::Path { p };
+                        let s = code.spans.last().copied().unwrap_or_default();
+                        *code.spans.last_mut().expect("last span") = s.to(*name_span);
+                    }
+                    Some(Op::Path { p }) => {
+                        self.paths[p.0 as usize].push(n.0);
+                    }
+                    _ => {
+                        self.emit(block, Op::Nav { site: n }, *name_span);
+                    }
+                }
             }
             ExprKind::This => {
                 self.emit(block, Op::This, span);
@@ -502,6 +573,39 @@ impl Compiler<'_> {
             self.fail(block, "unknown function".into(), span);
             return;
         };
+        // Lazy pipelines: `x.where(c).first()` stops at the first match and
+        // `x.where(c).exists()` is `x.exists(c)` (measured: -12% and -19%
+        // instructions; rewriting `.empty()` as `not exists(c)` cost 3% more).
+        if args.is_empty()
+            && matches!(func, Func::First | Func::Exists)
+            && let Some(t) = target
+            && let ExprKind::Function {
+                target: inner,
+                args: inner_args,
+                ..
+            } = &self.ast.get(t).kind
+            && self.info(t).func == Some(Func::Where)
+            && inner_args.len() == 1
+            && !(self.fold && self.foldable(t))
+        {
+            let (inner, criteria) = (*inner, inner_args[0]);
+            match inner {
+                Some(i) => self.expr(i, block),
+                None => {
+                    self.emit(block, Op::This, span);
+                }
+            }
+            let body = isa::Block(self.lambda(criteria));
+            match func {
+                Func::First => {
+                    self.emit(block, Op::FirstWhere { body }, span);
+                }
+                _ => {
+                    self.emit(block, Op::Exists { body }, span);
+                }
+            }
+            return;
+        }
         match target {
             Some(t) => self.expr(t, block),
             None => {
@@ -582,7 +686,8 @@ impl Compiler<'_> {
             }
             _ => {}
         }
-        if func.is_scoped() {
+        // `exists()` without criteria is a plain function of its input.
+        if func.is_scoped() && !(func == Func::Exists && args.is_empty()) {
             let mut layout = Vec::with_capacity(args.len());
             let mut eager = 0u8;
             for (i, a) in args.iter().enumerate() {
@@ -661,6 +766,8 @@ impl Compiler<'_> {
             types: Vec::new(),
             lazies: Vec::new(),
             instances: Vec::new(),
+            sites: Vec::new(),
+            paths: Vec::new(),
             slots: self.slots,
             source: self.source,
         };

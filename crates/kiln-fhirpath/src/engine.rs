@@ -213,6 +213,7 @@ impl Expression {
             now: Cell::new(None),
             trace: options.trace,
             limits: options.limits.unwrap_or_default(),
+            fuel: Cell::new(0),
         };
         vm.evaluate(&ctx, result)
     }

@@ -19,6 +19,11 @@ kiln_core::operand! {
     pub struct Name(pub u32);
 }
 kiln_core::operand! {
+    /// Index into the program's navigation sites (a property name plus, when
+    /// the checker knows the owner type, the model element resolved once).
+    pub struct Site(pub u32);
+}
+kiln_core::operand! {
     /// Index into the program's blocks (lambda bodies).
     pub struct Block(pub u32);
 }
@@ -65,11 +70,13 @@ kiln_core::define_isa! {
         /// push the collection stored in defineVariable slot `slot`
         LoadVar { slot: Slot },
         /// top := the `name` children of every item of top (FHIR choice and primitive-extension aware)
-        Nav { name: Name },
+        Nav { site: Site },
         /// push the `name` children of `$this` (fused `This; Nav`)
-        NavThis { name: Name },
+        NavThis { site: Site },
+        /// top := top navigated through the sites `paths[p]` in turn (fused `Nav; Nav; …`)
+        Path { p: Lazy },
         /// push `$this` if it is of type `ty`, else its `name` children (a path's leading type name)
-        RootType { ty: Ty, name: Name },
+        RootType { ty: Ty, site: Site },
         /// pop b, a; push a = b
         Eq,
         /// pop b, a; push a != b
@@ -136,6 +143,8 @@ kiln_core::define_isa! {
         Where { body: Block },
         /// top := the concatenated results of block `body` for each item of top
         Select { body: Block },
+        /// top := the first item of top for which block `body` is true (stops there: `where(…).first()`)
+        FirstWhere { body: Block },
         /// top := true if block `body` is true for some item of top
         Exists { body: Block },
         /// top := true if block `body` is true for every item of top

@@ -16,6 +16,7 @@
 
 use crate::reach::{PIdx, Projection};
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Deepest container nesting accepted (FHIR resources nest a few dozen levels).
 pub const MAX_DEPTH: u32 = 256;
@@ -84,11 +85,25 @@ impl std::error::Error for JsonError {}
 ///
 /// Immutable once parsed; `Send + Sync`, so one document may be evaluated by
 /// several threads.
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub struct Document {
     src: String,
     nodes: Vec<Node>,
     decoded: String,
+    /// A value derived from the root and cached by its first user (the root's
+    /// model type, see [`Document::cached_root`]); 0 when unset.
+    root_cache: AtomicU64,
+}
+
+impl Clone for Document {
+    fn clone(&self) -> Self {
+        Document {
+            src: self.src.clone(),
+            nodes: self.nodes.clone(),
+            decoded: self.decoded.clone(),
+            root_cache: AtomicU64::new(self.root_cache.load(Ordering::Relaxed)),
+        }
+    }
 }
 
 /// Index of a node within its [`Document`].
@@ -150,6 +165,7 @@ impl Document {
         projection: Option<&Projection>,
     ) -> Result<(), JsonError> {
         self.src = text;
+        *self.root_cache.get_mut() = 0;
         self.nodes.clear();
         self.decoded.clear();
         if self.src.len() >= NONE as usize {
@@ -170,6 +186,21 @@ impl Document {
             self.nodes.clear();
         }
         result
+    }
+
+    /// A 32-bit value derived from this document and cached for as long as its
+    /// text is unchanged: returns the value cached under `key` (non-zero, e.g.
+    /// a model version), or computes, caches and returns `compute()`. Used to
+    /// type the root once per document instead of once per evaluation.
+    pub fn cached_root(&self, key: u32, compute: impl FnOnce() -> u32) -> u32 {
+        let cached = self.root_cache.load(Ordering::Relaxed);
+        if cached >> 32 == u64::from(key) && key != 0 {
+            return cached as u32;
+        }
+        let v = compute();
+        self.root_cache
+            .store((u64::from(key) << 32) | u64::from(v), Ordering::Relaxed);
+        v
     }
 
     /// The source text.

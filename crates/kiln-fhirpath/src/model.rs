@@ -344,6 +344,19 @@ impl Model {
             .map(|s| &self.elements[s.elem as usize])
     }
 
+    /// The index of [`Model::element`]`(owner, name)`, to resolve a path step once at compile time.
+    pub fn element_id(&self, owner: TypeId, name: &str) -> Option<u32> {
+        self.keys.get(owner, name, KEY_NAME).map(|s| s.elem)
+    }
+
+    /// The element with index `id` (from [`Model::element_id`]).
+    ///
+    /// # Panics
+    /// When `id` did not come from this model.
+    pub fn element_by_id(&self, id: u32) -> &Element {
+        &self.elements[id as usize]
+    }
+
     /// All elements of `owner`, base types' first, each type's in definition order (R5: by name).
     pub fn elements(&self, owner: TypeId) -> Vec<&Element> {
         let mut chain = Vec::new();

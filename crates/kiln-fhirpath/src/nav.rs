@@ -13,12 +13,31 @@
 //! * Properties the model does not know are still navigated, untyped, so that
 //!   non-strict evaluation works on any JSON.
 
+use crate::compile::NavSite;
 use crate::json::{Document, Kind, NONE, NodeId};
 use crate::model::{ElementType, Model, TypeId, TypeKind};
 use crate::value::{Node, Value};
 
 /// The item for the root of `doc`, typed by its `resourceType` (or untyped).
 pub fn root_item<'a>(model: &Model, doc: &'a Document) -> Value<'a> {
+    let root = doc.root();
+    let key = match model.version() {
+        crate::model::FhirVersion::R4 => 4,
+        crate::model::FhirVersion::R5 => 5,
+    };
+    let ty = TypeId(doc.cached_root(key, || {
+        resource_type_of(model, doc, root).unwrap_or(TypeId::ANY).0
+    }));
+    Value::Node(Node {
+        doc,
+        value: root,
+        ext: NONE,
+        ty,
+    })
+}
+
+/// The item for the root of `doc`, typed without the per-document cache.
+pub fn root_item_uncached<'a>(model: &Model, doc: &'a Document) -> Value<'a> {
     let root = doc.root();
     Value::Node(Node {
         doc,
@@ -45,6 +64,29 @@ fn member_object(node: &Node<'_>) -> Option<NodeId> {
     }
 }
 
+/// Appends the children of `item` at a compiled navigation site: the
+/// compile-time element resolution is used when the item has exactly the
+/// site's owner type, saving the model lookup; other items go through
+/// [`children_named`].
+#[inline]
+pub fn children_at_site<'a>(
+    model: &Model,
+    item: &Value<'a>,
+    site: &NavSite,
+    out: &mut Vec<Value<'a>>,
+) {
+    if let (Value::Node(node), Some(elem)) = (item, site.element)
+        && node.ty == site.owner
+    {
+        let Some(obj) = member_object(node) else {
+            return;
+        };
+        let element = model.element_by_id(elem);
+        return push_element(model, node.doc, obj, &site.name, &element.ty, out);
+    }
+    children_named(model, item, &site.name, out)
+}
+
 /// Appends the `name` children of `item` to `out` (spec §"Path selection").
 pub fn children_named<'a>(model: &Model, item: &Value<'a>, name: &str, out: &mut Vec<Value<'a>>) {
     match item {
@@ -59,19 +101,7 @@ pub fn children_named<'a>(model: &Model, item: &Value<'a>, name: &str, out: &mut
                 model.element(node.ty, name)
             };
             match element.map(|e| &e.ty) {
-                Some(ElementType::Single(t)) => push_member(model, doc, obj, name, *t, out),
-                Some(ElementType::Choice(choices)) => {
-                    for c in doc.children(obj) {
-                        let Some(key) = doc.key(c) else { continue };
-                        let Some(suffix) = key.strip_prefix(name) else {
-                            continue;
-                        };
-                        if let Some(choice) = choices.iter().find(|ch| ch.suffix.as_ref() == suffix)
-                        {
-                            push_member(model, doc, obj, key, choice.ty, out);
-                        }
-                    }
-                }
+                Some(ty) => push_element(model, doc, obj, name, ty, out),
                 None => {
                     let ty = if node.ty == TypeId::ANY {
                         TypeId::ANY
@@ -90,6 +120,32 @@ pub fn children_named<'a>(model: &Model, item: &Value<'a>, name: &str, out: &mut
             }
         }
         _ => {}
+    }
+}
+
+/// Appends the children of `obj` for element `name` of type `ty` (a single type or a choice).
+#[inline]
+fn push_element<'a>(
+    model: &Model,
+    doc: &'a Document,
+    obj: NodeId,
+    name: &str,
+    ty: &ElementType,
+    out: &mut Vec<Value<'a>>,
+) {
+    match ty {
+        ElementType::Single(t) => push_member(model, doc, obj, name, *t, out),
+        ElementType::Choice(choices) => {
+            for c in doc.children(obj) {
+                let Some(key) = doc.key(c) else { continue };
+                let Some(suffix) = key.strip_prefix(name) else {
+                    continue;
+                };
+                if let Some(choice) = choices.iter().find(|ch| ch.suffix.as_ref() == suffix) {
+                    push_member(model, doc, obj, key, choice.ty, out);
+                }
+            }
+        }
     }
 }
 
@@ -125,28 +181,25 @@ fn push_items<'a>(
 ) {
     let is_array = |n: NodeId| n != NONE && doc.kind(n) == Kind::Array;
     if is_array(value) || is_array(ext) {
-        let ext_items: Vec<NodeId> = if is_array(ext) {
-            doc.children(ext).collect()
+        // Walk the value array and the `_name` array in lockstep (no temporary vectors).
+        let mut values = if is_array(value) {
+            Some(doc.children(value))
         } else {
-            Vec::new()
+            None
         };
-        let values: Vec<NodeId> = if is_array(value) {
-            doc.children(value).collect()
+        let mut exts = if is_array(ext) {
+            Some(doc.children(ext))
         } else {
-            Vec::new()
+            None
         };
-        let n = values.len().max(ext_items.len());
-        for i in 0..n {
-            let v = values
-                .get(i)
-                .copied()
-                .filter(|&v| doc.kind(v) != Kind::Null)
-                .unwrap_or(NONE);
-            let e = ext_items
-                .get(i)
-                .copied()
-                .filter(|&e| doc.kind(e) == Kind::Object)
-                .unwrap_or(NONE);
+        loop {
+            let v = values.as_mut().and_then(Iterator::next);
+            let e = exts.as_mut().and_then(Iterator::next);
+            if v.is_none() && e.is_none() {
+                return;
+            }
+            let v = v.filter(|&v| doc.kind(v) != Kind::Null).unwrap_or(NONE);
+            let e = e.filter(|&e| doc.kind(e) == Kind::Object).unwrap_or(NONE);
             if v != NONE || e != NONE {
                 out.push(Value::Node(Node {
                     doc,
@@ -156,7 +209,6 @@ fn push_items<'a>(
                 }));
             }
         }
-        return;
     }
     let v = if value != NONE && doc.kind(value) != Kind::Null {
         value

@@ -153,6 +153,18 @@ pub fn parse_decimal(s: &str) -> Option<Decimal> {
     if i != b.len() {
         return None;
     }
+    // Fast path (nearly every FHIR decimal): no exponent and at most 28
+    // digits fit the 96-bit mantissa exactly; no allocation.
+    if exponent == 0 && int_digits.len() + frac_digits.len() <= 28 {
+        let mut mantissa: i128 = 0;
+        for &d in int_digits.iter().chain(frac_digits) {
+            mantissa = mantissa * 10 + i128::from(d - b'0');
+        }
+        if negative {
+            mantissa = -mantissa;
+        }
+        return Decimal::try_from_i128_with_scale(mantissa, frac_digits.len() as u32).ok();
+    }
     let digits: Vec<u8> = int_digits
         .iter()
         .chain(frac_digits.iter())

@@ -168,6 +168,37 @@ proptest! {
     }
 
     #[test]
+    fn vectorised_aggregates_match_exact_arithmetic(ints in prop::collection::vec(any::<i32>(), 32..300), cents in prop::collection::vec(-10_000_000i64..10_000_000, 32..300)) {
+        use rust_decimal::Decimal;
+        let decs: Vec<Decimal> = cents.iter().map(|c| Decimal::new(*c, 2)).collect();
+        let json = format!(
+            r#"{{"ints":[{}],"decs":[{}]}}"#,
+            ints.iter().map(i32::to_string).collect::<Vec<_>>().join(","),
+            decs.iter().map(Decimal::to_string).collect::<Vec<_>>().join(",")
+        );
+        let doc = Document::parse(json).unwrap();
+        let run = |src: &str| {
+            let expr = Expression::compile(src, &CompileOptions::default()).unwrap();
+            let mut vm = Vm::new();
+            let mut out = Vec::new();
+            expr.evaluate(Some(&doc), &EvalOptions::default(), &mut vm, &mut out).unwrap();
+            kiln_fhirpath::output::render_json_array(expr.model(), &out)
+        };
+        let total: i64 = ints.iter().map(|&i| i64::from(i)).sum();
+        let want_sum = if i32::try_from(total).is_ok() { format!("[{total}]") } else { "[]".to_string() };
+        prop_assert_eq!(run("ints.sum()"), want_sum);
+        prop_assert_eq!(run("ints.min()"), format!("[{}]", ints.iter().min().unwrap()));
+        prop_assert_eq!(run("ints.max()"), format!("[{}]", ints.iter().max().unwrap()));
+        let dsum: Decimal = decs.iter().sum();
+        let out = run("decs.sum()");
+        let got: Decimal = out.trim_matches(['[', ']']).parse().unwrap();
+        prop_assert_eq!(got, dsum);
+        let out = run("decs.max()");
+        let got: Decimal = out.trim_matches(['[', ']']).parse().unwrap();
+        prop_assert_eq!(got, *decs.iter().max().unwrap());
+    }
+
+    #[test]
     fn json_reader_never_panics(s in "\\PC{0,80}") {
         let _ = Document::parse(s.as_str());
     }
@@ -284,4 +315,35 @@ fn hostile_numbers_and_nesting_are_clean_errors() {
     expr.evaluate(None, &EvalOptions::default(), &mut vm, &mut out)
         .unwrap();
     assert!(out.is_empty());
+}
+
+#[test]
+fn quadratic_work_and_string_growth_are_bounded() {
+    let doc = Document::parse(PATIENT).unwrap();
+    let limits = Limits {
+        fuel: 5_000_000,
+        max_depth: 64,
+        max_memory: 1 << 20,
+    };
+    for src in [
+        // ~250k items deduplicated pairwise.
+        "(name | name | telecom).repeatAll($this).distinct().count()",
+        // Each replace triples the string: 3^14 bytes is past the 1 MiB limit.
+        "'ab'.replace('', 'ab').replace('', 'ab').replace('', 'ab').replace('', 'ab').replace('', 'ab').replace('', 'ab').replace('', 'ab').replace('', 'ab').replace('', 'ab').replace('', 'ab').replace('', 'ab').replace('', 'ab').replace('', 'ab').replace('', 'ab').length()",
+        "('x' & 'x' & 'x').repeatAll($this & $this).count()",
+    ] {
+        let expr = Expression::compile(src, &CompileOptions::default()).unwrap();
+        let mut vm = Vm::new();
+        let mut out = Vec::new();
+        let r = expr.evaluate(
+            Some(&doc),
+            &EvalOptions {
+                limits: Some(limits),
+                ..EvalOptions::default()
+            },
+            &mut vm,
+            &mut out,
+        );
+        assert!(r.is_err(), "{src} should hit a limit, got {out:?}");
+    }
 }

@@ -41,6 +41,7 @@ pub(super) fn call<'a>(
         }
         Func::SubsetOf | Func::SupersetOf => {
             let other = args.first().copied().unwrap_or(&[]);
+            ctx.consume((input.len() as u64).saturating_mul(other.len() as u64))?;
             let (small, big) = if f == Func::SubsetOf {
                 (input, other)
             } else {
@@ -52,8 +53,12 @@ pub(super) fn call<'a>(
             })));
         }
         Func::Count => out.push(Value::Integer(input.len() as i64)),
-        Func::Distinct => distinct(ctx, input, out),
+        Func::Distinct => {
+            ctx.consume((input.len() as u64).saturating_pow(2) / 2)?;
+            distinct(ctx, input, out)
+        }
         Func::IsDistinct => {
+            ctx.consume((input.len() as u64).saturating_pow(2) / 2)?;
             let mut d = Vec::new();
             distinct(ctx, input, &mut d);
             out.push(b(d.len() == input.len()));

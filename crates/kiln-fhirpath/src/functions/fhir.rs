@@ -47,6 +47,7 @@ pub(super) fn call<'a>(
         Func::Descendants => {
             for v in input {
                 nav::descendants(model, v, out);
+                ctx.consume(out.len() as u64)?;
             }
         }
         Func::Extension => {

@@ -59,7 +59,17 @@ pub(super) fn call<'a>(
             None => Ok(None),
         }
     };
-    let text = |t: String| Value::string(t);
+    // Strings a function builds count against the evaluation's limits.
+    let text = |t: String| -> Result<Value<'a>, String> {
+        if t.len() > ctx.limits.max_memory {
+            return Err(format!(
+                "{name}: result of {} bytes exceeds the memory limit",
+                t.len()
+            ));
+        }
+        ctx.consume(t.len() as u64 / 64)?;
+        Ok(Value::string(t))
+    };
     match f {
         Func::IndexOf | Func::LastIndexOf => {
             let Some(sub) = arg(0)? else { return Ok(()) };
@@ -87,7 +97,7 @@ pub(super) fn call<'a>(
             } else {
                 s.chars().skip(start as usize).take(take as usize).collect()
             };
-            out.push(text(piece));
+            out.push(text(piece)?);
         }
         Func::StartsWith | Func::EndsWith | Func::ContainsStr => {
             let Some(sub) = arg(0)? else { return Ok(()) };
@@ -97,8 +107,8 @@ pub(super) fn call<'a>(
                 _ => s.contains(sub),
             }));
         }
-        Func::Upper => out.push(text(s.to_uppercase())),
-        Func::Lower => out.push(text(s.to_lowercase())),
+        Func::Upper => out.push(text(s.to_uppercase())?),
+        Func::Lower => out.push(text(s.to_lowercase())?),
         Func::Replace => {
             let (Some(pattern), Some(with)) = (arg(0)?, arg(1)?) else {
                 return Ok(());
@@ -114,7 +124,7 @@ pub(super) fn call<'a>(
             } else {
                 s.replace(pattern, with)
             };
-            out.push(text(r));
+            out.push(text(r)?);
         }
         Func::Matches | Func::MatchesFull => {
             let Some(pattern) = arg(0)? else {
@@ -135,19 +145,19 @@ pub(super) fn call<'a>(
             let flags = arg(2)?.unwrap_or("");
             if pattern.is_empty() {
                 // An empty pattern matches nowhere useful: the input is returned unchanged (suite testReplaceMatches2).
-                out.push(text(s.to_string()));
+                out.push(text(s.to_string())?);
                 return Ok(());
             }
             let re = regex(pattern, flags, false)?;
             let r = re
                 .try_replacen(s, 0, with)
                 .map_err(|e| format!("regular expression failed: {e}"))?;
-            out.push(text(r.into_owned()));
+            out.push(text(r.into_owned())?);
         }
         Func::Length => out.push(Value::Integer(s.chars().count() as i64)),
         Func::ToChars => {
             for c in s.chars() {
-                out.push(text(c.to_string()));
+                out.push(text(c.to_string())?);
             }
         }
         Func::Encode => {
@@ -166,7 +176,7 @@ pub(super) fn call<'a>(
                     ));
                 }
             };
-            out.push(text(r));
+            out.push(text(r)?);
         }
         Func::Decode => {
             let Some(format) = arg(0)? else { return Ok(()) };
@@ -181,7 +191,7 @@ pub(super) fn call<'a>(
                 }
             };
             if let Some(r) = bytes.and_then(|b| String::from_utf8(b).ok()) {
-                out.push(text(r));
+                out.push(text(r)?);
             }
         }
         Func::Escape | Func::Unescape => {
@@ -197,18 +207,18 @@ pub(super) fn call<'a>(
                     ));
                 }
             };
-            out.push(text(r));
+            out.push(text(r)?);
         }
-        Func::Trim => out.push(text(s.trim_matches([' ', '\t', '\r', '\n']).to_string())),
+        Func::Trim => out.push(text(s.trim_matches([' ', '\t', '\r', '\n']).to_string())?),
         Func::Split => {
             let Some(sep) = arg(0)? else { return Ok(()) };
             if sep.is_empty() {
                 for c in s.chars() {
-                    out.push(text(c.to_string()));
+                    out.push(text(c.to_string())?);
                 }
             } else {
                 for part in s.split(sep) {
-                    out.push(text(part.to_string()));
+                    out.push(text(part.to_string())?);
                 }
             }
         }
@@ -248,6 +258,13 @@ fn join<'a>(
         }
         r.push_str(s);
     }
+    if r.len() > ctx.limits.max_memory {
+        return Err(format!(
+            "join(): result of {} bytes exceeds the memory limit",
+            r.len()
+        ));
+    }
+    ctx.consume(r.len() as u64 / 64)?;
     out.push(Value::string(r));
     Ok(())
 }

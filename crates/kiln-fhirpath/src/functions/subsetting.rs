@@ -33,6 +33,11 @@ pub(super) fn call<'a>(
 ) -> Result<(), String> {
     let model = ctx.model;
     let arg = |i: usize| args.get(i).copied().unwrap_or(&[]);
+    if matches!(f, Func::Intersect | Func::Exclude | Func::Union) {
+        // These compare items pairwise: charge the work up front.
+        let n = (input.len() + arg(0).len()) as u64;
+        ctx.consume(n.saturating_mul(n))?;
+    }
     match f {
         Func::Single => {
             if let Some(v) = singleton(input, "single()")? {

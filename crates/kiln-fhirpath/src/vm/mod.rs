@@ -19,7 +19,7 @@ use crate::compile::{Constant, Program};
 use crate::model::Model;
 use crate::temporal::DateTime;
 use crate::value::{Str, Value};
-use kiln_core::{Limits, Span};
+use kiln_core::{LimitExceeded, Limits, Span};
 use rustc_hash::FxHashMap;
 use std::cell::Cell;
 use std::fmt;
@@ -78,6 +78,9 @@ pub struct EvalCtx<'a> {
     pub trace: Option<TraceSink<'a>>,
     /// Resource limits.
     pub limits: Limits,
+    /// Steps left: drawn per instruction, per lambda item and by functions
+    /// in proportion to their work (set from `limits.fuel` by [`Vm::evaluate`]).
+    pub fuel: Cell<u64>,
 }
 
 impl fmt::Debug for EvalCtx<'_> {
@@ -97,6 +100,21 @@ impl<'a> EvalCtx<'a> {
         let n = DateTime::now();
         self.now.set(Some(n));
         n
+    }
+
+    /// Takes `n` steps from the evaluation's budget.
+    ///
+    /// # Errors
+    /// When the budget is exhausted (a runaway or oversized evaluation).
+    #[inline]
+    pub fn consume(&self, n: u64) -> Result<(), String> {
+        match self.fuel.get().checked_sub(n) {
+            Some(left) => {
+                self.fuel.set(left);
+                Ok(())
+            }
+            None => Err(LimitExceeded::Fuel.to_string()),
+        }
     }
 
     /// Writes a `trace()` line.
@@ -149,7 +167,6 @@ pub struct Vm<'a> {
     /// Variables bound by `defineVariable` with a computed name, most recent last.
     dynamic: Vec<(String, Vec<Value<'a>>)>,
     out: Vec<Value<'a>>,
-    fuel: u64,
     depth: u32,
 }
 
@@ -195,7 +212,7 @@ impl<'a> Vm<'a> {
             s.clear();
         }
         self.dynamic.clear();
-        self.fuel = ctx.limits.fuel;
+        ctx.fuel.set(ctx.limits.fuel);
         self.depth = 0;
         let this_start = self.scope_items.len() as u32;
         if let Some(c) = &ctx.context {
@@ -240,7 +257,6 @@ impl<'a> Vm<'a> {
             slots: Vec::new(),
             dynamic: Vec::new(),
             out: empty(self.out),
-            fuel: 0,
             depth: 0,
         }
     }
@@ -267,6 +283,7 @@ pub fn evaluate_constant(program: &Program, model: &Model) -> Option<Vec<Constan
             max_depth: 64,
             max_memory: 1 << 20,
         },
+        fuel: Cell::new(0),
     };
     let mut vm = Vm::new();
     let mut result = Vec::new();

@@ -43,10 +43,7 @@ impl<'a> Vm<'a> {
             let op = ops[pc];
             let at = pc;
             pc += 1;
-            if self.fuel == 0 {
-                return Err(fail(at, LimitExceeded::Fuel.to_string()));
-            }
-            self.fuel -= 1;
+            ctx.consume(1).map_err(|m| fail(at, m))?;
             match op {
                 Op::Empty => self.open(),
                 Op::Const { k } => {
@@ -80,28 +77,41 @@ impl<'a> Vm<'a> {
                     let items = &self.slots[slot.0 as usize];
                     self.stack.extend_from_slice(items);
                 }
-                Op::Nav { name } => {
-                    let name = &program.names[name.0 as usize];
+                Op::Nav { site } => {
+                    let site = &program.sites[site.0 as usize];
                     let start = self.top_start();
                     let end = self.stack.len();
                     for i in start..end {
                         let item = self.stack[i].clone();
-                        nav::children_named(ctx.model, &item, name, &mut self.stack);
+                        nav::children_at_site(ctx.model, &item, site, &mut self.stack);
                     }
                     self.stack.drain(start..end);
                     self.check_size(ctx).map_err(|m| fail(at, m))?;
                 }
-                Op::NavThis { name } => {
-                    let name = &program.names[name.0 as usize];
+                Op::Path { p } => {
+                    let start = self.top_start();
+                    for &site in &program.paths[p.0 as usize] {
+                        let site = &program.sites[site as usize];
+                        let end = self.stack.len();
+                        for i in start..end {
+                            let item = self.stack[i].clone();
+                            nav::children_at_site(ctx.model, &item, site, &mut self.stack);
+                        }
+                        self.stack.drain(start..end);
+                    }
+                    self.check_size(ctx).map_err(|m| fail(at, m))?;
+                }
+                Op::NavThis { site } => {
+                    let site = &program.sites[site.0 as usize];
                     self.open();
                     let s = self.scope();
                     for i in s.this_start..s.this_start + s.this_len {
                         let item = self.scope_items[i as usize].clone();
-                        nav::children_named(ctx.model, &item, name, &mut self.stack);
+                        nav::children_at_site(ctx.model, &item, site, &mut self.stack);
                     }
                 }
-                Op::RootType { ty, name } => {
-                    let name = &program.names[name.0 as usize];
+                Op::RootType { ty, site } => {
+                    let site = &program.sites[site.0 as usize];
                     let t = known_type(ctx, u32::from(ty.0));
                     self.open();
                     let s = self.scope();
@@ -110,7 +120,7 @@ impl<'a> Vm<'a> {
                         if t.is_some_and(|t| ops::is_type(ctx.model, &item, t)) {
                             self.stack.push(item);
                         } else {
-                            nav::children_named(ctx.model, &item, name, &mut self.stack);
+                            nav::children_at_site(ctx.model, &item, site, &mut self.stack);
                         }
                     }
                 }
@@ -122,6 +132,8 @@ impl<'a> Vm<'a> {
                 }
                 Op::Equiv | Op::NotEquiv => {
                     let (a, b) = self.top2();
+                    ctx.consume((a.len() as u64).saturating_mul(b.len() as u64))
+                        .map_err(|m| fail(at, m))?;
                     let r = ops::equivalent(ctx.model, &self.stack[a.clone()], &self.stack[b]);
                     self.replace2(
                         a.start,
@@ -159,16 +171,24 @@ impl<'a> Vm<'a> {
                     let (a, b) = self.top2();
                     let r = ops::arith(ctx.model, arith, &self.stack[a.clone()], &self.stack[b])
                         .map_err(|m| fail(at, m))?;
+                    if let Some(v) = &r {
+                        charge_string(ctx, v).map_err(|m| fail(at, m))?;
+                    }
                     self.replace2(a.start, r);
                 }
                 Op::Concat => {
                     let (a, b) = self.top2();
                     let r = ops::concat(ctx.model, &self.stack[a.clone()], &self.stack[b])
                         .map_err(|m| fail(at, m))?;
+                    charge_string(ctx, &r).map_err(|m| fail(at, m))?;
                     self.replace2(a.start, Some(r));
                 }
                 Op::Union => {
                     let (a, b) = self.top2();
+                    // Deduplication compares each item with the kept ones.
+                    let n = (a.len() + b.len()) as u64;
+                    ctx.consume(n.saturating_mul(n) / 2)
+                        .map_err(|m| fail(at, m))?;
                     let mut out = std::mem::take(&mut self.out);
                     out.clear();
                     ops::union(ctx.model, &self.stack[a.clone()], &self.stack[b], &mut out);
@@ -319,6 +339,9 @@ impl<'a> Vm<'a> {
                         .map_err(|e| attach(e, &fail, at))?;
                     self.check_size(ctx).map_err(|m| fail(at, m))?;
                 }
+                Op::FirstWhere { body } => self
+                    .op_first_where(ctx, body.0)
+                    .map_err(|e| attach(e, &fail, at))?,
                 Op::Exists { body } => self
                     .op_exists_all(ctx, body.0, true)
                     .map_err(|e| attach(e, &fail, at))?,
@@ -523,6 +546,22 @@ impl<'a> Vm<'a> {
         self.out = out;
         r
     }
+}
+
+/// Strings built by operators count against the limits: fuel in proportion
+/// to their length, and no string longer than the memory limit.
+#[inline]
+fn charge_string(ctx: &EvalCtx<'_>, v: &Value<'_>) -> Result<(), String> {
+    if let Value::String(s) = v {
+        if s.len() > ctx.limits.max_memory {
+            return Err(format!(
+                "string of {} bytes exceeds the memory limit",
+                s.len()
+            ));
+        }
+        ctx.consume(s.len() as u64 / 64)?;
+    }
+    Ok(())
 }
 
 fn known_type(ctx: &EvalCtx<'_>, i: u32) -> Option<TypeId> {

@@ -21,12 +21,8 @@ fn err(message: impl Into<String>) -> EvalError {
 
 impl<'a> Vm<'a> {
     #[inline]
-    fn tick(&mut self) -> Result<(), EvalError> {
-        if self.fuel == 0 {
-            return Err(err(LimitExceeded::Fuel.to_string()));
-        }
-        self.fuel -= 1;
-        Ok(())
+    fn tick(&mut self, ctx: &EvalCtx<'a>) -> Result<(), EvalError> {
+        ctx.consume(1).map_err(err)
     }
 
     /// Pushes a scope whose `$this` is `item` and `$index` is `index`; `$total` is inherited.
@@ -93,7 +89,7 @@ impl<'a> Vm<'a> {
         item: Value<'a>,
         index: i64,
     ) -> Result<(), EvalError> {
-        self.tick()?;
+        self.tick(ctx)?;
         self.enter_item(item, index);
         let r = self.run_block(ctx, body);
         self.leave();
@@ -107,7 +103,7 @@ impl<'a> Vm<'a> {
         body: u32,
         input: &[Value<'a>],
     ) -> Result<Vec<Value<'a>>, EvalError> {
-        self.tick()?;
+        self.tick(ctx)?;
         self.enter_collection(input);
         let r = self.run_block(ctx, body);
         self.leave();
@@ -128,6 +124,30 @@ impl<'a> Vm<'a> {
             }
         }
         self.stack.drain(start..end);
+        Ok(())
+    }
+
+    /// `where(criteria).first()`: the first item for which the criteria is
+    /// true, without evaluating the criteria on the items after it.
+    pub(super) fn op_first_where(&mut self, ctx: &EvalCtx<'a>, body: u32) -> Result<(), EvalError> {
+        let start = self.top_start();
+        let end = self.stack.len();
+        let mut found = None;
+        for i in start..end {
+            let item = self.stack[i].clone();
+            self.run_for_item(ctx, body, item, (i - start) as i64)?;
+            if self.pop_bool(ctx, "where() criteria")? == Some(true) {
+                found = Some(i);
+                break;
+            }
+        }
+        match found {
+            Some(i) => {
+                self.stack.swap(start, i);
+                self.stack.truncate(start + 1);
+            }
+            None => self.stack.truncate(start),
+        }
         Ok(())
     }
 
@@ -214,7 +234,7 @@ impl<'a> Vm<'a> {
             Func::Coalesce => {
                 let mut found = Vec::new();
                 for (b, _) in &blocks {
-                    self.tick()?;
+                    self.tick(ctx)?;
                     self.run_block(ctx, *b)?;
                     let items = self.pop_vec();
                     if !items.is_empty() {
@@ -247,7 +267,7 @@ impl<'a> Vm<'a> {
                 let body = blocks.first().map_or(0, |b| b.0);
                 let mut total = eager.into_iter().next().unwrap_or_default();
                 for (i, item) in input.into_iter().enumerate() {
-                    self.tick()?;
+                    self.tick(ctx)?;
                     let base = self.scope_items.len() as u32;
                     let outer = self.scope();
                     self.scope_items.push(item);
@@ -324,7 +344,13 @@ impl<'a> Vm<'a> {
             let mut next = Vec::new();
             for item in frontier {
                 self.run_for_item(ctx, body, item, 0)?;
-                for v in self.pop_vec() {
+                let produced = self.pop_vec();
+                if distinct {
+                    // Each new item is compared with the result so far.
+                    let work = (produced.len() as u64).saturating_mul(result.len() as u64 + 1);
+                    ctx.consume(work).map_err(err)?;
+                }
+                for v in produced {
                     if distinct
                         && result
                             .iter()

@@ -1,0 +1,71 @@
+//! Evaluates one expression over an NDJSON file's resources, `N` times, for
+//! instruction-count profiling of the evaluation alone:
+//!
+//! ```text
+//! cargo build --release -p kiln-fhirpath --example eval_loop
+//! valgrind --tool=callgrind --toggle-collect=eval_loop::evaluate_all \
+//!   target/release/examples/eval_loop "Patient.name.given" examples/fhir/patients.ndjson 10
+//! ```
+//!
+//! Set `FULL_PARSE=1` to parse whole documents instead of their projections,
+//! `PARSE_ONLY=1` to profile parsing (`eval_loop::parse_all`).
+
+use kiln_fhirpath::{CompileOptions, Document, EvalOptions, Expression, Vm};
+
+#[inline(never)]
+fn parse_all(expr: &Expression, lines: &[&str], full: bool) -> Vec<Document> {
+    lines
+        .iter()
+        .map(|l| {
+            let mut d = Document::default();
+            if full {
+                d.reparse((*l).to_string()).expect("json");
+            } else {
+                d.reparse_projected((*l).to_string(), expr.projection())
+                    .expect("json");
+            }
+            d
+        })
+        .collect()
+}
+
+#[inline(never)]
+fn evaluate_all(expr: &Expression, docs: &[Document], times: usize) -> usize {
+    let mut vm = Vm::new();
+    let mut out = Vec::new();
+    let mut n = 0;
+    for _ in 0..times {
+        for d in docs {
+            out.clear();
+            expr.evaluate(Some(d), &EvalOptions::default(), &mut vm, &mut out)
+                .expect("evaluates");
+            n += out.len();
+        }
+    }
+    n
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let (Some(src), Some(file)) = (args.get(1), args.get(2)) else {
+        eprintln!("usage: eval_loop EXPRESSION FILE.ndjson [TIMES]");
+        std::process::exit(2);
+    };
+    let times: usize = args.get(3).and_then(|t| t.parse().ok()).unwrap_or(1);
+    let expr = Expression::compile(src, &CompileOptions::default()).unwrap_or_else(|e| {
+        eprint!("{}", e.render("<expr>"));
+        std::process::exit(3)
+    });
+    let text = std::fs::read_to_string(file).expect("input file");
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let full = std::env::var("FULL_PARSE").is_ok();
+    let docs = parse_all(&expr, &lines, full);
+    if std::env::var("PARSE_ONLY").is_ok() {
+        for _ in 1..times {
+            std::hint::black_box(parse_all(&expr, &lines, full));
+        }
+        return;
+    }
+    let n = evaluate_all(&expr, &docs, times);
+    println!("{} resources x {times}: {n} items", docs.len());
+}
