@@ -8,7 +8,9 @@
 //! ```
 //!
 //! Set `FULL_PARSE=1` to parse whole documents instead of their projections,
-//! `PARSE_ONLY=1` to profile parsing (`eval_loop::parse_all`).
+//! `PARSE_ONLY=1` to profile parsing (`eval_loop::parse_all`), `NO_FOLD=1` to
+//! compile without constant folding, `FRESH_VM=1` to use a new `Vm` and
+//! result vector for every evaluation instead of reusing them.
 
 use kiln_fhirpath::{CompileOptions, Document, EvalOptions, Expression, Vm};
 
@@ -30,12 +32,16 @@ fn parse_all(expr: &Expression, lines: &[&str], full: bool) -> Vec<Document> {
 }
 
 #[inline(never)]
-fn evaluate_all(expr: &Expression, docs: &[Document], times: usize) -> usize {
+fn evaluate_all(expr: &Expression, docs: &[Document], times: usize, fresh: bool) -> usize {
     let mut vm = Vm::new();
     let mut out = Vec::new();
     let mut n = 0;
     for _ in 0..times {
         for d in docs {
+            if fresh {
+                vm = Vm::new();
+                out = Vec::new();
+            }
             out.clear();
             expr.evaluate(Some(d), &EvalOptions::default(), &mut vm, &mut out)
                 .expect("evaluates");
@@ -52,7 +58,8 @@ fn main() {
         std::process::exit(2);
     };
     let times: usize = args.get(3).and_then(|t| t.parse().ok()).unwrap_or(1);
-    let expr = Expression::compile(src, &CompileOptions::default()).unwrap_or_else(|e| {
+    let options = CompileOptions { fold: std::env::var("NO_FOLD").is_err(), ..CompileOptions::default() };
+    let expr = Expression::compile(src, &options).unwrap_or_else(|e| {
         eprint!("{}", e.render("<expr>"));
         std::process::exit(3)
     });
@@ -66,6 +73,6 @@ fn main() {
         }
         return;
     }
-    let n = evaluate_all(&expr, &docs, times);
+    let n = evaluate_all(&expr, &docs, times, std::env::var("FRESH_VM").is_ok());
     println!("{} resources x {times}: {n} items", docs.len());
 }
