@@ -98,5 +98,47 @@ fn evaluate(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, parse_and_compile, json, evaluate);
+/// (b) in process: NDJSON text → parse (projected) → evaluate → rendered lines,
+/// beside the time to merely parse the same text with serde_json.
+fn end_to_end(c: &mut Criterion) {
+    let text = sample("patients.ndjson");
+    let mut g = c.benchmark_group("ndjson end to end");
+    g.throughput(Throughput::Bytes(text.len() as u64));
+    let expr = Expression::compile(
+        "Patient.name.where(use='official').family.first()",
+        &CompileOptions::default(),
+    )
+    .expect("compiles");
+    g.bench_function("kiln: parse + evaluate + render", |b| {
+        let mut doc = Document::default();
+        let mut out = String::new();
+        b.iter(|| {
+            out.clear();
+            for line in text.lines() {
+                doc.reparse_projected(line.to_string(), expr.projection())
+                    .expect("json");
+                let mut vm = Vm::new();
+                let mut items = Vec::new();
+                expr.evaluate(Some(&doc), &EvalOptions::default(), &mut vm, &mut items)
+                    .expect("evaluates");
+                out.push_str(&kiln_fhirpath::output::render_json_array(
+                    expr.model(),
+                    &items,
+                ));
+                out.push('\n');
+            }
+            black_box(out.len())
+        })
+    });
+    g.bench_function("serde_json: parse only", |b| {
+        b.iter(|| {
+            for line in text.lines() {
+                black_box(serde_json::from_str::<serde_json::Value>(line).expect("json"));
+            }
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, parse_and_compile, json, evaluate, end_to_end);
 criterion_main!(benches);
