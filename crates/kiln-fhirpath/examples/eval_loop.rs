@@ -58,7 +58,10 @@ fn main() {
         std::process::exit(2);
     };
     let times: usize = args.get(3).and_then(|t| t.parse().ok()).unwrap_or(1);
-    let options = CompileOptions { fold: std::env::var("NO_FOLD").is_err(), ..CompileOptions::default() };
+    let options = CompileOptions {
+        fold: std::env::var("NO_FOLD").is_err(),
+        ..CompileOptions::default()
+    };
     let expr = Expression::compile(src, &options).unwrap_or_else(|e| {
         eprint!("{}", e.render("<expr>"));
         std::process::exit(3)

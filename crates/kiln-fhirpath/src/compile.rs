@@ -615,24 +615,15 @@ impl Compiler<'_> {
         let sig = func.signature();
         // Fast paths with dedicated opcodes.
         match (func, args) {
-            (Func::Where, [a]) => {
+            (Func::Where | Func::Select | Func::Exists | Func::All, [a]) => {
                 let body = isa::Block(self.lambda(*a));
-                self.emit(block, Op::Where { body }, span);
-                return;
-            }
-            (Func::Select, [a]) => {
-                let body = isa::Block(self.lambda(*a));
-                self.emit(block, Op::Select { body }, span);
-                return;
-            }
-            (Func::Exists, [a]) => {
-                let body = isa::Block(self.lambda(*a));
-                self.emit(block, Op::Exists { body }, span);
-                return;
-            }
-            (Func::All, [a]) => {
-                let body = isa::Block(self.lambda(*a));
-                self.emit(block, Op::All { body }, span);
+                let op = match func {
+                    Func::Where => Op::Where { body },
+                    Func::Select => Op::Select { body },
+                    Func::Exists => Op::Exists { body },
+                    _ => Op::All { body },
+                };
+                self.emit(block, op, span);
                 return;
             }
             (Func::OfType | Func::Is | Func::As, [_]) => {

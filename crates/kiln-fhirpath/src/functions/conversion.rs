@@ -22,21 +22,22 @@ pub(super) fn call<'a>(
     let Some(item) = singleton(input, f.name())? else {
         return Ok(());
     };
+    // `convertsToX()` is "`toX()` yields a value".
+    let probe = matches!(
+        f,
+        Func::ConvertsToBoolean
+            | Func::ConvertsToInteger
+            | Func::ConvertsToLong
+            | Func::ConvertsToDecimal
+            | Func::ConvertsToQuantity
+            | Func::ConvertsToString
+            | Func::ConvertsToDate
+            | Func::ConvertsToDateTime
+            | Func::ConvertsToTime
+    );
     let Some(v) = item.to_system(ctx.model) else {
         // Complex elements convert to nothing (`convertsTo…` is false).
-        if matches!(
-            f,
-            Func::ConvertsToBoolean
-                | Func::ConvertsToInteger
-                | Func::ConvertsToLong
-                | Func::ConvertsToDecimal
-                | Func::ConvertsToQuantity
-                | Func::ConvertsToString
-                | Func::ConvertsToDate
-                | Func::ConvertsToDateTime
-                | Func::ConvertsToTime
-        ) && !matches!(item, Value::Node(n) if n.kind().is_none())
-        {
+        if probe && !matches!(item, Value::Node(n) if n.kind().is_none()) {
             out.push(Value::Boolean(false));
         }
         return Ok(());
@@ -77,18 +78,6 @@ pub(super) fn call<'a>(
             ));
         }
     };
-    let probe = matches!(
-        f,
-        Func::ConvertsToBoolean
-            | Func::ConvertsToInteger
-            | Func::ConvertsToLong
-            | Func::ConvertsToDecimal
-            | Func::ConvertsToQuantity
-            | Func::ConvertsToString
-            | Func::ConvertsToDate
-            | Func::ConvertsToDateTime
-            | Func::ConvertsToTime
-    );
     if probe {
         out.push(Value::Boolean(converted.is_some()));
     } else {
