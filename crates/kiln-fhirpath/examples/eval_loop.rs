@@ -76,6 +76,11 @@ fn main() {
         }
         return;
     }
+    let started = std::time::Instant::now();
     let n = evaluate_all(&expr, &docs, times, std::env::var("FRESH_VM").is_ok());
-    println!("{} resources x {times}: {n} items", docs.len());
+    let ns = started.elapsed().as_nanos() as f64 / (docs.len() * times) as f64;
+    println!(
+        "{} resources x {times}: {n} items, {ns:.0} ns per evaluation",
+        docs.len()
+    );
 }

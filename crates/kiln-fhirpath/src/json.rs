@@ -46,6 +46,8 @@ pub enum Kind {
 
 const FLAG_KEY_DECODED: u8 = 1;
 const FLAG_STR_DECODED: u8 = 2;
+/// Marks a slot of `Document::nodes` that holds a [`Member`] index entry.
+const FLAG_MEMBER_SLOT: u8 = 4;
 
 /// One JSON value on the tape (24 bytes).
 #[derive(Clone, Copy, Debug)]
@@ -62,6 +64,67 @@ pub struct Node {
     end: u32,
     /// Index of the containing array/object, `NONE` for the root.
     parent: u32,
+    /// Objects: index of their first member-index slot (`val_len` of them, in `nodes`).
+    members: u32,
+}
+
+/// One entry of an object's member index: the key's first sixteen bytes
+/// (zero-padded), its length and the member's node (24 bytes). An object's
+/// entries are contiguous, so a key lookup scans a few sequential cache lines
+/// and reads the key text only for keys longer than sixteen bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Member {
+    prefix: KeyPrefix,
+    len: u32,
+    node: u32,
+}
+
+impl Member {
+    /// The member as a node slot (stored in `Document::nodes`, never visited as a node).
+    fn to_slot(self) -> Node {
+        Node {
+            kind: Kind::Null,
+            flags: FLAG_MEMBER_SLOT,
+            key_off: self.prefix[0] as u32,
+            key_len: (self.prefix[0] >> 32) as u32,
+            val_off: self.prefix[1] as u32,
+            val_len: (self.prefix[1] >> 32) as u32,
+            end: self.len,
+            parent: self.node,
+            members: 0,
+        }
+    }
+
+    #[inline]
+    fn from_slot(n: &Node) -> Member {
+        Member {
+            prefix: [
+                u64::from(n.key_off) | (u64::from(n.key_len) << 32),
+                u64::from(n.val_off) | (u64::from(n.val_len) << 32),
+            ],
+            len: n.end,
+            node: n.parent,
+        }
+    }
+}
+
+/// The first sixteen bytes of a key, zero-padded, as two words.
+type KeyPrefix = [u64; 2];
+
+/// Keys up to this many bytes are compared by prefix alone.
+const PREFIX_BYTES: u32 = 16;
+
+/// The prefix of `key` (see [`KeyPrefix`]).
+#[inline]
+fn key_prefix(key: &[u8]) -> KeyPrefix {
+    let mut bytes = [0u8; 16];
+    let n = key.len().min(16);
+    bytes[..n].copy_from_slice(&key[..n]);
+    let (lo, hi) = bytes.split_at(8);
+    [
+        u64::from_le_bytes(lo.try_into().unwrap_or_default()),
+        u64::from_le_bytes(hi.try_into().unwrap_or_default()),
+    ]
 }
 
 /// An error in JSON text: what was wrong and the byte offset where it was found.
@@ -86,13 +149,18 @@ impl std::error::Error for JsonError {}
 /// Immutable once parsed; `Send + Sync`, so one document may be evaluated by
 /// several threads.
 #[derive(Default)]
+#[repr(C)] // the fields an evaluation reads first share one cache line
 pub struct Document {
-    src: String,
+    /// Nodes in pre-order; each object's member index entries (see
+    /// [`Member`]) are stored as extra slots at the end of its own subtree.
     nodes: Vec<Node>,
-    decoded: String,
+    src: String,
     /// A value derived from the root and cached by its first user (the root's
     /// model type, see [`Document::cached_root`]); 0 when unset.
     root_cache: AtomicU64,
+    decoded: String,
+    /// Scratch for the parser (kept to reuse its allocation).
+    pending: Vec<Member>,
 }
 
 impl Clone for Document {
@@ -101,6 +169,7 @@ impl Clone for Document {
             src: self.src.clone(),
             nodes: self.nodes.clone(),
             decoded: self.decoded.clone(),
+            pending: Vec::new(),
             root_cache: AtomicU64::new(self.root_cache.load(Ordering::Relaxed)),
         }
     }
@@ -168,6 +237,7 @@ impl Document {
         *self.root_cache.get_mut() = 0;
         self.nodes.clear();
         self.decoded.clear();
+        self.pending.clear();
         if self.src.len() >= NONE as usize {
             return Err(JsonError {
                 message: "document larger than 4 GiB".into(),
@@ -179,6 +249,7 @@ impl Document {
             pos: 0,
             nodes: &mut self.nodes,
             decoded: &mut self.decoded,
+            pending: &mut self.pending,
             projection,
         };
         let result = p.parse_document();
@@ -317,10 +388,59 @@ impl Document {
     /// The value of member `key` of object `n` (the first, if repeated).
     #[inline]
     pub fn get(&self, n: NodeId, key: &str) -> Option<NodeId> {
-        if self.node(n).kind != Kind::Object {
+        let node = self.node(n);
+        if node.kind != Kind::Object {
             return None;
         }
-        self.children(n).find(|&c| self.key(c) == Some(key))
+        let (prefix, len) = (key_prefix(key.as_bytes()), key.len() as u32);
+        let start = node.members as usize;
+        self.nodes[start..start + node.val_len as usize]
+            .iter()
+            .map(Member::from_slot)
+            .find(|m| {
+                m.prefix == prefix
+                    && m.len == len
+                    && (len <= PREFIX_BYTES || self.key(m.node) == Some(key))
+            })
+            .map(|m| m.node)
+    }
+
+    /// The members `key` and `_key` of object `n` in one scan: the value node
+    /// and the primitive-extension node (FHIR JSON's `_name` siblings), each
+    /// `NONE` when absent.
+    #[inline]
+    pub fn get_with_extension(&self, n: NodeId, key: &str) -> (NodeId, NodeId) {
+        let node = self.node(n);
+        if node.kind != Kind::Object {
+            return (NONE, NONE);
+        }
+        let k = key.as_bytes();
+        let (prefix, len) = (key_prefix(k), k.len() as u32);
+        // `_key`'s prefix: '_' then the key's first fifteen bytes.
+        let ext_prefix = [
+            (prefix[0] << 8) | u64::from(b'_'),
+            (prefix[1] << 8) | (prefix[0] >> 56),
+        ];
+        let mut value = NONE;
+        let mut ext = NONE;
+        let start = node.members as usize;
+        for m in self.nodes[start..start + node.val_len as usize]
+            .iter()
+            .map(Member::from_slot)
+        {
+            if m.len == len
+                && m.prefix == prefix
+                && (len <= PREFIX_BYTES || self.key(m.node) == Some(key))
+            {
+                value = m.node;
+            } else if m.len == len + 1
+                && m.prefix == ext_prefix
+                && (len < PREFIX_BYTES || self.key(m.node).is_some_and(|x| &x[1..] == key))
+            {
+                ext = m.node;
+            }
+        }
+        (value, ext)
     }
 
     /// The `i`-th element of array `n`.
@@ -456,6 +576,8 @@ struct Parser<'a> {
     pos: usize,
     nodes: &'a mut Vec<Node>,
     decoded: &'a mut String,
+    /// Member entries of the objects still open (innermost last).
+    pending: &'a mut Vec<Member>,
     /// What to build; `None` builds everything.
     projection: Option<&'a Projection>,
 }
@@ -528,6 +650,7 @@ impl Parser<'_> {
             val_len: 0,
             end: 0,
             parent,
+            members: 0,
         };
         match b {
             b'{' | b'[' => {
@@ -590,8 +713,10 @@ impl Parser<'_> {
         self.skip_ws();
         if self.src.get(self.pos) == Some(&b'}') {
             self.pos += 1;
+            self.nodes[obj as usize].members = self.nodes.len() as u32;
             return Ok(0);
         }
+        let base = self.pending.len();
         loop {
             self.skip_ws();
             if self.src.get(self.pos) != Some(&b'"') {
@@ -625,6 +750,17 @@ impl Parser<'_> {
             };
             match child {
                 Some(c) => {
+                    let node = self.nodes.len() as u32;
+                    let key = if kdecoded {
+                        &self.decoded.as_bytes()[koff as usize..(koff + klen) as usize]
+                    } else {
+                        &self.src[koff as usize..(koff + klen) as usize]
+                    };
+                    self.pending.push(Member {
+                        prefix: key_prefix(key),
+                        len: klen,
+                        node,
+                    });
                     self.parse_value(obj, koff, klen, flags, depth + 1, c)?;
                     count += 1;
                 }
@@ -635,6 +771,14 @@ impl Parser<'_> {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
+                    // The object's members go to the index contiguously.
+                    // The object's member index goes to the end of its subtree.
+                    self.nodes[obj as usize].members = self.nodes.len() as u32;
+                    for i in base..self.pending.len() {
+                        let slot = self.pending[i].to_slot();
+                        self.nodes.push(slot);
+                    }
+                    self.pending.truncate(base);
                     return Ok(count);
                 }
                 _ => return self.err("expected ',' or '}' in object"),
@@ -1118,6 +1262,57 @@ mod tests {
         assert!(err.message.contains("nesting"), "{err}");
         let ok = "[".repeat(MAX_DEPTH as usize) + &"]".repeat(MAX_DEPTH as usize);
         assert!(Document::parse(ok).is_ok());
+    }
+
+    #[test]
+    fn member_index_finds_keys_of_every_length() {
+        // Keys around the 16-byte prefix boundary, with and without `_key` siblings.
+        let keys = [
+            "a",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefghijklmno",
+            "abcdefghijklmnop",
+            "abcdefghijklmnopq",
+            "abcdefghijklmnopqrstuvwxyz",
+        ];
+        let mut text = String::from("{");
+        for (i, k) in keys.iter().enumerate() {
+            text.push_str(&format!("\"{k}\":{i},\"_{k}\":{{\"id\":\"{i}\"}},"));
+        }
+        // Near misses: same prefix, other length; same length, other tail.
+        text.push_str("\"abcdefghijklmnopX\":99,\"abcdefghijklmnoX\":98,\"x\":{}}");
+        let doc = Document::parse(text).unwrap();
+        for (i, k) in keys.iter().enumerate() {
+            let v = doc.get(0, k).unwrap_or_else(|| panic!("{k}"));
+            assert_eq!(doc.number_text(v), Some(i.to_string().as_str()), "{k}");
+            let (value, ext) = doc.get_with_extension(0, k);
+            assert_eq!(value, v, "{k}");
+            assert_eq!(
+                doc.key(ext).map(|e| e.to_string()),
+                Some(format!("_{k}")),
+                "{k}"
+            );
+        }
+        assert_eq!(
+            doc.get(0, "abcdefghijklmnopX")
+                .and_then(|v| doc.number_text(v)),
+            Some("99")
+        );
+        assert_eq!(
+            doc.get(0, "abcdefghijklmnoX")
+                .and_then(|v| doc.number_text(v)),
+            Some("98")
+        );
+        assert_eq!(doc.get(0, "abcdefghijklmnopY"), None);
+        assert_eq!(doc.get(0, "b"), None);
+        assert_eq!(
+            doc.get_with_extension(doc.get(0, "x").unwrap(), "a"),
+            (NONE, NONE)
+        );
+        // Children iteration never sees the index slots.
+        assert_eq!(doc.children(0).count(), keys.len() * 2 + 3);
+        assert!(doc.children(0).all(|c| doc.key(c).is_some()));
     }
 
     #[test]

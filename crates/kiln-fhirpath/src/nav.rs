@@ -158,16 +158,7 @@ fn push_member<'a>(
     ty: TypeId,
     out: &mut Vec<Value<'a>>,
 ) {
-    let mut value = NONE;
-    let mut ext = NONE;
-    for c in doc.children(obj) {
-        let Some(k) = doc.key(c) else { continue };
-        if k == key {
-            value = c;
-        } else if k.len() == key.len() + 1 && k.starts_with('_') && &k[1..] == key {
-            ext = c;
-        }
-    }
+    let (value, ext) = doc.get_with_extension(obj, key);
     push_items(model, doc, value, ext, ty, out);
 }
 
