@@ -355,9 +355,6 @@ enum Progress {
 /// Files smaller than this never get an automatic progress bar.
 const PROGRESS_MIN_BYTES: u64 = 64 << 20;
 
-/// Lines handed to a worker at a time.
-const BATCH_LINES: usize = 512;
-
 struct Runner<'e, W: Write> {
     job: &'e Job,
     variables: &'e Variables<'e>,
@@ -521,21 +518,20 @@ impl<W: Write> Runner<'_, W> {
     ) {
         let mut doc = Document::default();
         let mut line_no = skipped;
-        let mut pending = Some(first).filter(|f| !f.is_empty());
+        let mut line = first;
+        let mut have = !line.is_empty();
         loop {
-            let line = match pending.take() {
-                Some(l) => l,
-                None => {
-                    let mut buf = String::new();
-                    match reader.read_line(&mut buf) {
-                        Ok(0) => return,
-                        Ok(_) => buf,
-                        Err(e) => {
-                            return self.input_error(format!("error: {name}:{}: {e}", line_no + 1));
-                        }
+            if !have {
+                line.clear();
+                match reader.read_line(&mut line) {
+                    Ok(0) => return,
+                    Ok(_) => {}
+                    Err(e) => {
+                        return self.input_error(format!("error: {name}:{}: {e}", line_no + 1));
                     }
                 }
-            };
+            }
+            have = false;
             line_no += 1;
             if let Some(b) = bar {
                 b.inc(line.len() as u64);
@@ -544,12 +540,7 @@ impl<W: Write> Runner<'_, W> {
             if trimmed.trim().is_empty() {
                 continue;
             }
-            let text = if trimmed.len() == line.len() {
-                line
-            } else {
-                trimmed.to_string()
-            };
-            match doc.reparse_projected(text, &self.job.projection) {
+            match doc.reparse_str(trimmed, &self.job.projection) {
                 Ok(()) => self.evaluate(Some(&doc), name, Some(line_no)),
                 Err(e) => self.input_error(format!("error: {name}:{line_no}: {e}")),
             }
@@ -557,6 +548,12 @@ impl<W: Write> Runner<'_, W> {
     }
 
     /// Reader (this thread) → workers → this thread writing in order.
+    ///
+    /// The reader only does I/O: it hands out chunks of about 1 MiB cut at a
+    /// newline, with the number of their first line. Workers split, validate
+    /// (UTF-8) and parse the lines into a reused document, evaluate, and
+    /// render the chunk's output into one string; this thread writes those
+    /// strings in chunk order. At most `3 × threads` chunks are in flight.
     fn ndjson_parallel(
         &mut self,
         reader: &mut dyn BufRead,
@@ -568,11 +565,8 @@ impl<W: Write> Runner<'_, W> {
         let threads = self.threads;
         let job = self.job;
         let variables = self.variables;
-        // Bounded queues: memory holds at most ~2 batches per worker plus the reorder buffer.
-        let (work_tx, work_rx): (
-            Sender<(u64, usize, Vec<String>)>,
-            Receiver<(u64, usize, Vec<String>)>,
-        ) = bounded(threads * 2);
+        type Work = (u64, usize, Vec<u8>);
+        let (work_tx, work_rx): (Sender<Work>, Receiver<Work>) = bounded(threads * 2);
         let (done_tx, done_rx): (Sender<BatchResult>, Receiver<BatchResult>) = bounded(threads * 2);
         std::thread::scope(|scope| {
             for _ in 0..threads {
@@ -583,51 +577,61 @@ impl<W: Write> Runner<'_, W> {
             }
             drop(work_rx);
             drop(done_tx);
-            // Feed batches from this thread while a writer thread can't hold `self.out`:
-            // interleave reading and draining results here instead.
             let mut next_to_write: u64 = 0;
             let mut pending: BTreeMap<u64, BatchResult> = BTreeMap::new();
             let mut index: u64 = 0;
-            let mut line_no = skipped;
-            let mut first = Some(first).filter(|f| !f.is_empty());
+            let mut line_no = skipped + 1;
+            // Bytes read past the last newline of the previous chunk.
+            let mut carry: Vec<u8> = first.into_bytes();
             let mut eof = false;
             let mut read_error: Option<String> = None;
             let mut in_flight: u64 = 0;
             while !eof || in_flight > 0 {
-                // Send the next batch when there is room; otherwise wait for a result.
                 if !eof && in_flight < (threads * 3) as u64 {
-                    let start_line = line_no + 1;
-                    let mut batch = Vec::with_capacity(BATCH_LINES);
-                    if let Some(f) = first.take() {
-                        batch.push(f);
-                        line_no += 1;
-                    }
-                    while batch.len() < BATCH_LINES {
-                        let mut buf = String::new();
-                        match reader.read_line(&mut buf) {
-                            Ok(0) => {
+                    let mut chunk = std::mem::take(&mut carry);
+                    chunk.reserve(CHUNK_BYTES);
+                    // Read at least a chunk's worth of new bytes (a line longer
+                    // than a chunk keeps growing the chunk until its newline).
+                    let goal = chunk.len() + CHUNK_BYTES;
+                    while chunk.len() < goal {
+                        match reader.fill_buf() {
+                            Ok([]) => {
                                 eof = true;
                                 break;
                             }
-                            Ok(_) => {
-                                line_no += 1;
-                                batch.push(buf);
+                            Ok(buf) => {
+                                let n = buf.len();
+                                chunk.extend_from_slice(buf);
+                                reader.consume(n);
                             }
+                            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                             Err(e) => {
-                                read_error = Some(format!("error: {name}:{}: {e}", line_no + 1));
+                                read_error = Some(format!("error: {name}: {e}"));
                                 eof = true;
                                 break;
                             }
                         }
                     }
-                    if !batch.is_empty() {
-                        if work_tx.send((index, start_line, batch)).is_err() {
+                    if !eof {
+                        // Cut after the last newline; the rest starts the next chunk.
+                        match memchr_last_newline(&chunk) {
+                            Some(cut) => carry = chunk.split_off(cut + 1),
+                            None => {
+                                carry = chunk;
+                                continue;
+                            }
+                        }
+                    }
+                    if !chunk.is_empty() {
+                        let lines = chunk.iter().filter(|&&b| b == b'\n').count()
+                            + usize::from(!chunk.ends_with(b"\n"));
+                        if work_tx.send((index, line_no, chunk)).is_err() {
                             break;
                         }
+                        line_no += lines;
                         index += 1;
                         in_flight += 1;
                     }
-                    // Drain whatever is ready without blocking.
                     while let Ok(r) = done_rx.try_recv() {
                         in_flight -= 1;
                         pending.insert(r.index, r);
@@ -663,30 +667,42 @@ impl<W: Write> Runner<'_, W> {
     }
 }
 
-/// A worker: parses and evaluates batches, rendering each into one string.
+/// Bytes per chunk handed to a worker.
+const CHUNK_BYTES: usize = 1 << 20;
+
+/// Index of the last `\n` in `bytes`.
+fn memchr_last_newline(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().rposition(|&b| b == b'\n')
+}
+
+/// A worker: splits chunks into lines, parses and evaluates them, and renders
+/// each chunk's output into one string.
 fn worker(
     job: &Job,
     variables: &Variables<'_>,
     file: &str,
-    work: Receiver<(u64, usize, Vec<String>)>,
+    work: Receiver<(u64, usize, Vec<u8>)>,
     done: Sender<BatchResult>,
 ) {
     let mut doc = Document::default();
     let mut vm: Vm<'static> = Vm::new();
-    while let Ok((index, start_line, lines)) = work.recv() {
-        let mut output = String::new();
+    while let Ok((index, start_line, chunk)) = work.recv() {
+        let mut output = String::with_capacity(chunk.len() / 8);
         let mut errors = Vec::new();
-        let mut bytes = 0u64;
-        for (i, mut line) in lines.into_iter().enumerate() {
-            bytes += line.len() as u64;
+        for (i, raw) in chunk.split(|&b| b == b'\n').enumerate() {
             let line_no = start_line + i;
-            while line.ends_with(['\n', '\r']) {
-                line.pop();
-            }
-            if line.trim().is_empty() {
+            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+            if raw.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            match doc.reparse_projected(line, &job.projection) {
+            let Ok(line) = std::str::from_utf8(raw) else {
+                errors.push((
+                    exit::INPUT,
+                    format!("error: {file}:{line_no}: invalid UTF-8\n"),
+                ));
+                continue;
+            };
+            match doc.reparse_str(line, &job.projection) {
                 Ok(()) => {
                     if let Err(msg) = job.render(Some(&doc), variables, &mut vm, &mut output) {
                         errors.push((exit::RUNTIME, format!("{file}:{line_no}: {msg}")));
@@ -695,6 +711,7 @@ fn worker(
                 Err(e) => errors.push((exit::INPUT, format!("error: {file}:{line_no}: {e}\n"))),
             }
         }
+        let bytes = chunk.len() as u64;
         if done
             .send(BatchResult {
                 index,

@@ -341,3 +341,26 @@ fn many_expressions_in_one_pass() {
     assert_eq!(o.status.code(), Some(3));
     assert!(stderr(&o).contains("bad.tsv:1:"), "{}", stderr(&o));
 }
+
+#[test]
+fn lines_longer_than_a_chunk() {
+    // A 3 MB line between small ones: chunks are cut at newlines, never inside a line.
+    let big = "x".repeat(3 << 20);
+    let text = format!("{{\"id\":\"a\"}}\n{{\"id\":\"b\",\"note\":\"{big}\"}}\n{{\"id\":\"c\"}}\n");
+    let f = temp_file("long.ndjson", &text);
+    for threads in ["1", "2"] {
+        let o = run(&[
+            "fhirpath",
+            "eval",
+            "--threads",
+            threads,
+            "id | note.length()",
+            f.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert_eq!(
+            stdout(&o),
+            format!("[\"a\"]\n[\"b\",{}]\n[\"c\"]\n", 3 << 20)
+        );
+    }
+}

@@ -228,6 +228,18 @@ impl Document {
         }
     }
 
+    /// Like [`Document::reparse_projected`], copying `text` into the
+    /// document's own buffer (no allocation once the buffer is large enough).
+    ///
+    /// # Errors
+    /// As [`Document::parse`].
+    pub fn reparse_str(&mut self, text: &str, projection: &Projection) -> Result<(), JsonError> {
+        let mut src = std::mem::take(&mut self.src);
+        src.clear();
+        src.push_str(text);
+        self.reparse_projected(src, projection)
+    }
+
     fn reparse_with(
         &mut self,
         text: String,
