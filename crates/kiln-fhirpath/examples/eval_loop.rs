@@ -9,7 +9,7 @@
 //!
 //! Set `FULL_PARSE=1` to parse whole documents instead of their projections,
 //! `PARSE_ONLY=1` to profile parsing (`eval_loop::parse_all`), `NO_FOLD=1` to
-//! compile without constant folding, `FRESH_VM=1` to use a new `Vm` and
+//! compile without constant folding, `NO_PRED=1` without filter predicates, `FRESH_VM=1` to use a new `Vm` and
 //! result vector for every evaluation instead of reusing them.
 
 use kiln_fhirpath::{CompileOptions, Document, EvalOptions, Expression, Vm};
@@ -60,6 +60,7 @@ fn main() {
     let times: usize = args.get(3).and_then(|t| t.parse().ok()).unwrap_or(1);
     let options = CompileOptions {
         fold: std::env::var("NO_FOLD").is_err(),
+        predicates: std::env::var("NO_PRED").is_err(),
         ..CompileOptions::default()
     };
     let expr = Expression::compile(src, &options).unwrap_or_else(|e| {

@@ -14,7 +14,9 @@ use crate::ast::*;
 use crate::check::{Analysis, Info, TypeRef, VarRef};
 use crate::functions::{ArgKind, Func};
 use crate::isa::{self, Op};
+use crate::json::KeyProbe;
 use crate::model::{Model, TypeId};
+use crate::pred::Pred;
 use crate::quantity::Quantity;
 use crate::temporal::{Date, DateTime, Time};
 use kiln_core::{ConstPool, Instruction, Interner, Span};
@@ -22,6 +24,7 @@ use rust_decimal::Decimal;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A compile-time constant: a literal or a folded collection.
 #[derive(Clone, Debug)]
@@ -117,6 +120,9 @@ pub struct Program {
     pub slots: u16,
     /// The source text.
     pub source: Box<str>,
+    /// Per block, the filter predicate it computes when it is one
+    /// ([`crate::pred::derive`]); the VM evaluates those directly.
+    pub preds: Vec<Option<Pred>>,
 }
 
 /// An instance selector: the type created and a block per element.
@@ -132,8 +138,11 @@ pub struct Instance {
 
 /// A navigation site: `owner.name`, with the model element resolved at
 /// compile time when the checker knows the owner type. At run time the
-/// resolution is used for items of exactly that type; others look it up.
-#[derive(Clone, Debug)]
+/// resolution is used for items of exactly that type; items of another type
+/// go through a monomorphic inline cache (the last runtime type seen here
+/// and its element; Deutsch & Schiffman 1984, Hölzle et al. 1991) and, on a
+/// miss, the model's key table.
+#[derive(Debug)]
 pub struct NavSite {
     /// The property name.
     pub name: Box<str>,
@@ -141,6 +150,57 @@ pub struct NavSite {
     pub owner: TypeId,
     /// `model.element_id(owner, name)`.
     pub element: Option<u32>,
+    /// The member-key probe for `name`, prepared once.
+    pub probe: KeyProbe,
+    /// Inline cache: `(type id << 32) | element id` of the last runtime owner
+    /// type that resolved here, or [`NavSite::IC_EMPTY`]. Shared by all
+    /// threads evaluating the program; a stale or racing entry only costs a
+    /// lookup, since each entry is one atomic word that is valid on its own.
+    pub ic: AtomicU64,
+}
+
+impl NavSite {
+    /// The inline cache's empty state (no type id is `u32::MAX`).
+    pub const IC_EMPTY: u64 = u64::MAX;
+
+    /// A site for `owner.name` with its compile-time resolution `element`.
+    pub fn new(name: &str, owner: TypeId, element: Option<u32>) -> NavSite {
+        NavSite {
+            name: name.into(),
+            owner,
+            element,
+            probe: KeyProbe::new(name),
+            ic: AtomicU64::new(Self::IC_EMPTY),
+        }
+    }
+
+    /// The model element of this site's name on items of type `ty`: the
+    /// compile-time resolution, the inline cache, or a key-table lookup that
+    /// refills the cache. `None` when the model defines no such element (or
+    /// `ty` is [`TypeId::ANY`]).
+    #[inline]
+    pub fn element_for(&self, model: &Model, ty: TypeId) -> Option<u32> {
+        if ty == self.owner && self.element.is_some() {
+            return self.element;
+        }
+        if ty == TypeId::ANY {
+            return None;
+        }
+        let ic = self.ic.load(Ordering::Relaxed);
+        if (ic >> 32) as u32 == ty.0 {
+            return Some(ic as u32);
+        }
+        let e = model.element_id(ty, &self.name)?;
+        self.ic
+            .store((u64::from(ty.0) << 32) | u64::from(e), Ordering::Relaxed);
+        Some(e)
+    }
+}
+
+impl Clone for NavSite {
+    fn clone(&self) -> NavSite {
+        NavSite::new(&self.name, self.owner, self.element)
+    }
 }
 
 /// Sentinel block index meaning "none" (defineVariable without a value).
@@ -153,6 +213,8 @@ impl Program {
         for (i, block) in self.blocks.iter().enumerate() {
             out.push_str(&if i == 0 {
                 "block 0 (expression):\n".to_string()
+            } else if self.preds.get(i).is_some_and(Option::is_some) {
+                format!("block {i} (lambda, run as a filter predicate):\n")
             } else {
                 format!("block {i} (lambda):\n")
             });
@@ -231,13 +293,15 @@ impl fmt::Display for Program {
     }
 }
 
-/// Compiles a checked tree. `fold` enables constant folding.
+/// Compiles a checked tree. `fold` enables constant folding, `predicates`
+/// the direct evaluation of filter lambdas ([`crate::pred`]).
 pub fn compile(
     ast: &Ast,
     analysis: &Analysis,
     model: &'static Model,
     source: &str,
     fold: bool,
+    predicates: bool,
 ) -> Program {
     let mut c = Compiler {
         ast,
@@ -261,7 +325,7 @@ pub fn compile(
         c.emit(0, Op::Empty, Span::default());
     }
     c.emit(0, Op::Return, Span::default());
-    c.finish()
+    c.finish(predicates)
 }
 
 struct Compiler<'a> {
@@ -282,8 +346,8 @@ struct Compiler<'a> {
 }
 
 impl Compiler<'_> {
-    fn finish(self) -> Program {
-        Program {
+    fn finish(self, predicates: bool) -> Program {
+        let mut program = Program {
             blocks: self.blocks,
             consts: self.pool.values().iter().map(|k| k.0.clone()).collect(),
             names: (0..self.names.len())
@@ -296,7 +360,19 @@ impl Compiler<'_> {
             paths: self.paths,
             slots: self.slots,
             source: self.source.into(),
-        }
+            preds: Vec::new(),
+        };
+        // Block 0 is the expression itself, never a filter.
+        program.preds = (0..program.blocks.len())
+            .map(|b| {
+                if b == 0 || !predicates {
+                    None
+                } else {
+                    crate::pred::derive(&program, b)
+                }
+            })
+            .collect();
+        program
     }
 
     fn info(&self, id: ExprId) -> &Info {
@@ -333,11 +409,7 @@ impl Compiler<'_> {
         } else {
             self.model.element_id(owner, name)
         };
-        self.sites.push(NavSite {
-            name: name.into(),
-            owner,
-            element,
-        });
+        self.sites.push(NavSite::new(name, owner, element));
         isa::Site(self.sites.len() as u32 - 1)
     }
 
@@ -764,7 +836,7 @@ impl Compiler<'_> {
         };
         sub.expr(id, 0);
         sub.emit(0, Op::Return, Span::default());
-        let program = sub.finish();
+        let program = sub.finish(false);
         let Some(items) = crate::vm::evaluate_constant(&program, self.model) else {
             return false;
         };

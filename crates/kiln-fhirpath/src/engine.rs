@@ -36,6 +36,10 @@ pub struct CompileOptions {
     pub variables: Vec<String>,
     /// Fold constant sub-expressions (on by default).
     pub fold: bool,
+    /// Evaluate filter lambdas (`where(use = 'official')`) as direct
+    /// predicates where they qualify ([`crate::pred`]; on by default). Off,
+    /// every lambda runs as bytecode — the same results, for comparison.
+    pub predicates: bool,
 }
 
 impl Default for CompileOptions {
@@ -47,6 +51,7 @@ impl Default for CompileOptions {
             context_type: None,
             variables: Vec::new(),
             fold: true,
+            predicates: true,
         }
     }
 }
@@ -152,7 +157,14 @@ impl Expression {
                 source: source.into(),
             });
         }
-        let program = compile::compile(&parsed.ast, &analysis, model, source, options.fold);
+        let program = compile::compile(
+            &parsed.ast,
+            &analysis,
+            model,
+            source,
+            options.fold,
+            options.predicates,
+        );
         let projection = crate::reach::project(&parsed.ast, &analysis);
         Ok(Expression {
             program,

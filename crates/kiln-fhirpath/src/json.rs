@@ -127,6 +127,41 @@ fn key_prefix(key: &[u8]) -> KeyPrefix {
     ]
 }
 
+/// A member key prepared for repeated lookups ([`Document::get_probe`],
+/// [`Document::get_with_extension_probe`]): its 16-byte prefix, the prefix
+/// of its `_key` sibling and its length, computed once (at compile time for
+/// a navigation site) instead of on every lookup. Built by [`KeyProbe::new`];
+/// lookups take the key text too, for keys longer than sixteen bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyProbe {
+    prefix: KeyPrefix,
+    ext_prefix: KeyPrefix,
+    len: u32,
+}
+
+impl KeyProbe {
+    /// The probe for `key` (usable in constants).
+    pub const fn new(key: &str) -> KeyProbe {
+        let k = key.as_bytes();
+        let mut prefix = [0u64; 2];
+        let mut i = 0;
+        while i < k.len() && i < 16 {
+            prefix[i / 8] |= (k[i] as u64) << (8 * (i % 8));
+            i += 1;
+        }
+        // `_key`'s prefix: '_' then the key's first fifteen bytes.
+        let ext_prefix = [
+            (prefix[0] << 8) | b'_' as u64,
+            (prefix[1] << 8) | (prefix[0] >> 56),
+        ];
+        KeyProbe {
+            prefix,
+            ext_prefix,
+            len: k.len() as u32,
+        }
+    }
+}
+
 /// An error in JSON text: what was wrong and the byte offset where it was found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct JsonError {
@@ -400,19 +435,25 @@ impl Document {
     /// The value of member `key` of object `n` (the first, if repeated).
     #[inline]
     pub fn get(&self, n: NodeId, key: &str) -> Option<NodeId> {
+        self.get_probe(n, key, &KeyProbe::new(key))
+    }
+
+    /// [`Document::get`] with the key's probe prepared by the caller
+    /// (`probe` must be `KeyProbe::new(key)`).
+    #[inline]
+    pub fn get_probe(&self, n: NodeId, key: &str, probe: &KeyProbe) -> Option<NodeId> {
         let node = self.node(n);
         if node.kind != Kind::Object {
             return None;
         }
-        let (prefix, len) = (key_prefix(key.as_bytes()), key.len() as u32);
         let start = node.members as usize;
         self.nodes[start..start + node.val_len as usize]
             .iter()
             .map(Member::from_slot)
             .find(|m| {
-                m.prefix == prefix
-                    && m.len == len
-                    && (len <= PREFIX_BYTES || self.key(m.node) == Some(key))
+                m.prefix == probe.prefix
+                    && m.len == probe.len
+                    && (probe.len <= PREFIX_BYTES || self.key(m.node) == Some(key))
             })
             .map(|m| m.node)
     }
@@ -420,19 +461,24 @@ impl Document {
     /// The members `key` and `_key` of object `n` in one scan: the value node
     /// and the primitive-extension node (FHIR JSON's `_name` siblings), each
     /// `NONE` when absent.
-    #[inline]
     pub fn get_with_extension(&self, n: NodeId, key: &str) -> (NodeId, NodeId) {
+        self.get_with_extension_probe(n, key, &KeyProbe::new(key))
+    }
+
+    /// [`Document::get_with_extension`] with the key's probe prepared by the
+    /// caller (`probe` must be `KeyProbe::new(key)`).
+    #[inline(always)]
+    pub fn get_with_extension_probe(
+        &self,
+        n: NodeId,
+        key: &str,
+        probe: &KeyProbe,
+    ) -> (NodeId, NodeId) {
         let node = self.node(n);
         if node.kind != Kind::Object {
             return (NONE, NONE);
         }
-        let k = key.as_bytes();
-        let (prefix, len) = (key_prefix(k), k.len() as u32);
-        // `_key`'s prefix: '_' then the key's first fifteen bytes.
-        let ext_prefix = [
-            (prefix[0] << 8) | u64::from(b'_'),
-            (prefix[1] << 8) | (prefix[0] >> 56),
-        ];
+        let len = probe.len;
         let mut value = NONE;
         let mut ext = NONE;
         let start = node.members as usize;
@@ -441,12 +487,12 @@ impl Document {
             .map(Member::from_slot)
         {
             if m.len == len
-                && m.prefix == prefix
+                && m.prefix == probe.prefix
                 && (len <= PREFIX_BYTES || self.key(m.node) == Some(key))
             {
                 value = m.node;
             } else if m.len == len + 1
-                && m.prefix == ext_prefix
+                && m.prefix == probe.ext_prefix
                 && (len < PREFIX_BYTES || self.key(m.node).is_some_and(|x| &x[1..] == key))
             {
                 ext = m.node;

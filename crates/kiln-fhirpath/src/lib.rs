@@ -32,6 +32,7 @@ pub mod numeric;
 pub mod ops;
 pub mod output;
 pub mod parser;
+pub mod pred;
 pub mod quantity;
 pub mod reach;
 pub mod temporal;

@@ -14,7 +14,7 @@
 //!   non-strict evaluation works on any JSON.
 
 use crate::compile::NavSite;
-use crate::json::{Document, Kind, NONE, NodeId};
+use crate::json::{Document, KeyProbe, Kind, NONE, NodeId};
 use crate::model::{ElementType, Model, TypeId, TypeKind};
 use crate::value::{Node, Value};
 
@@ -49,7 +49,8 @@ pub fn root_item_uncached<'a>(model: &Model, doc: &'a Document) -> Value<'a> {
 
 /// The model type named by the `resourceType` property of object `n`.
 pub fn resource_type_of(model: &Model, doc: &Document, n: NodeId) -> Option<TypeId> {
-    let rt = doc.get(n, "resourceType")?;
+    const RESOURCE_TYPE: KeyProbe = KeyProbe::new("resourceType");
+    let rt = doc.get_probe(n, "resourceType", &RESOURCE_TYPE)?;
     model.resource_type(doc.str(rt)?)
 }
 
@@ -65,8 +66,9 @@ fn member_object(node: &Node<'_>) -> Option<NodeId> {
 }
 
 /// Appends the children of `item` at a compiled navigation site: the
-/// compile-time element resolution is used when the item has exactly the
-/// site's owner type, saving the model lookup; other items go through
+/// element is resolved by [`NavSite::element_for`] (compile-time resolution
+/// or inline cache) and the member found with the site's prepared key probe;
+/// items the model does not type go through the untyped path of
 /// [`children_named`].
 #[inline]
 pub fn children_at_site<'a>(
@@ -75,16 +77,27 @@ pub fn children_at_site<'a>(
     site: &NavSite,
     out: &mut Vec<Value<'a>>,
 ) {
-    if let (Value::Node(node), Some(elem)) = (item, site.element)
-        && node.ty == site.owner
-    {
-        let Some(obj) = member_object(node) else {
-            return;
-        };
-        let element = model.element_by_id(elem);
-        return push_element(model, node.doc, obj, &site.name, &element.ty, out);
+    let Value::Node(node) = item else {
+        return children_named(model, item, &site.name, out);
+    };
+    let Some(obj) = member_object(node) else {
+        return;
+    };
+    match site.element_for(model, node.ty) {
+        Some(elem) => {
+            let element = model.element_by_id(elem);
+            push_element(
+                model,
+                node.doc,
+                obj,
+                &site.name,
+                &site.probe,
+                &element.ty,
+                out,
+            );
+        }
+        None => push_unknown(model, node, obj, &site.name, &site.probe, out),
     }
-    children_named(model, item, &site.name, out)
 }
 
 /// Appends the `name` children of `item` to `out` (spec §"Path selection").
@@ -94,24 +107,15 @@ pub fn children_named<'a>(model: &Model, item: &Value<'a>, name: &str, out: &mut
             let Some(obj) = member_object(node) else {
                 return;
             };
-            let doc = node.doc;
+            let probe = KeyProbe::new(name);
             let element = if node.ty == TypeId::ANY {
                 None
             } else {
                 model.element(node.ty, name)
             };
             match element.map(|e| &e.ty) {
-                Some(ty) => push_element(model, doc, obj, name, ty, out),
-                None => {
-                    let ty = if node.ty == TypeId::ANY {
-                        TypeId::ANY
-                    } else {
-                        model
-                            .json_key(node.ty, name)
-                            .map_or(TypeId::ANY, |(_, t)| t)
-                    };
-                    push_member(model, doc, obj, name, ty, out);
-                }
+                Some(ty) => push_element(model, node.doc, obj, name, &probe, ty, out),
+                None => push_unknown(model, node, obj, name, &probe, out),
             }
         }
         Value::Object(o) => {
@@ -123,45 +127,84 @@ pub fn children_named<'a>(model: &Model, item: &Value<'a>, name: &str, out: &mut
     }
 }
 
+/// Appends member `name` of `obj` when the model defines no element `name`
+/// on the node's type: a JSON key the model knows directly (`valueQuantity`)
+/// keeps its type; anything else is navigated untyped.
+#[cold]
+fn push_unknown<'a>(
+    model: &Model,
+    node: &Node<'a>,
+    obj: NodeId,
+    name: &str,
+    probe: &KeyProbe,
+    out: &mut Vec<Value<'a>>,
+) {
+    let ty = if node.ty == TypeId::ANY {
+        TypeId::ANY
+    } else {
+        model
+            .json_key(node.ty, name)
+            .map_or(TypeId::ANY, |(_, t)| t)
+    };
+    push_member(model, node.doc, obj, name, probe, ty, out);
+}
+
 /// Appends the children of `obj` for element `name` of type `ty` (a single type or a choice).
-#[inline]
+#[inline(always)]
 fn push_element<'a>(
     model: &Model,
     doc: &'a Document,
     obj: NodeId,
     name: &str,
+    probe: &KeyProbe,
     ty: &ElementType,
     out: &mut Vec<Value<'a>>,
 ) {
     match ty {
-        ElementType::Single(t) => push_member(model, doc, obj, name, *t, out),
-        ElementType::Choice(choices) => {
-            for c in doc.children(obj) {
-                let Some(key) = doc.key(c) else { continue };
-                let Some(suffix) = key.strip_prefix(name) else {
-                    continue;
-                };
-                if let Some(choice) = choices.iter().find(|ch| ch.suffix.as_ref() == suffix) {
-                    push_member(model, doc, obj, key, choice.ty, out);
-                }
-            }
+        ElementType::Single(t) => push_member(model, doc, obj, name, probe, *t, out),
+        ElementType::Choice(choices) => push_choice(model, doc, obj, name, choices, out),
+    }
+}
+
+/// Appends the members `name<Suffix>` of `obj` for a choice element (`value[x]`).
+fn push_choice<'a>(
+    model: &Model,
+    doc: &'a Document,
+    obj: NodeId,
+    name: &str,
+    choices: &[crate::model::ChoiceType],
+    out: &mut Vec<Value<'a>>,
+) {
+    for c in doc.children(obj) {
+        let Some(key) = doc.key(c) else { continue };
+        let Some(suffix) = key.strip_prefix(name) else {
+            continue;
+        };
+        if let Some(choice) = choices.iter().find(|ch| ch.suffix.as_ref() == suffix) {
+            push_member(model, doc, obj, key, &KeyProbe::new(key), choice.ty, out);
         }
     }
 }
 
 /// Appends the items of JSON member `key` of object `obj` (merging `_key`), typed `ty`.
+#[inline(always)]
 fn push_member<'a>(
     model: &Model,
     doc: &'a Document,
     obj: NodeId,
     key: &str,
+    probe: &KeyProbe,
     ty: TypeId,
     out: &mut Vec<Value<'a>>,
 ) {
-    let (value, ext) = doc.get_with_extension(obj, key);
+    let (value, ext) = doc.get_with_extension_probe(obj, key, probe);
     push_items(model, doc, value, ext, ty, out);
 }
 
+/// Appends the items of a member's value node `value` and its `_key`
+/// sibling `ext` (either may be `NONE`): one item for a single value, one
+/// per position for arrays.
+#[inline(always)]
 fn push_items<'a>(
     model: &Model,
     doc: &'a Document,
@@ -170,47 +213,37 @@ fn push_items<'a>(
     ty: TypeId,
     out: &mut Vec<Value<'a>>,
 ) {
-    let is_array = |n: NodeId| n != NONE && doc.kind(n) == Kind::Array;
-    if is_array(value) || is_array(ext) {
-        // Walk the value array and the `_name` array in lockstep (no temporary vectors).
-        let mut values = if is_array(value) {
-            Some(doc.children(value))
-        } else {
-            None
-        };
-        let mut exts = if is_array(ext) {
-            Some(doc.children(ext))
-        } else {
-            None
-        };
-        loop {
-            let v = values.as_mut().and_then(Iterator::next);
-            let e = exts.as_mut().and_then(Iterator::next);
-            if v.is_none() && e.is_none() {
-                return;
-            }
-            let v = v.filter(|&v| doc.kind(v) != Kind::Null).unwrap_or(NONE);
-            let e = e.filter(|&e| doc.kind(e) == Kind::Object).unwrap_or(NONE);
-            if v != NONE || e != NONE {
-                out.push(Value::Node(Node {
-                    doc,
-                    value: v,
-                    ext: e,
-                    ty: refine(model, doc, v, ty),
-                }));
-            }
+    let vk = if value == NONE {
+        Kind::Null
+    } else {
+        doc.kind(value)
+    };
+    if ext == NONE {
+        // The common case: no primitive extension.
+        match vk {
+            Kind::Null => {}
+            Kind::Array => push_array(model, doc, value, NONE, ty, out),
+            Kind::Object => out.push(Value::Node(Node {
+                doc,
+                value,
+                ext: NONE,
+                ty: refine_object(model, doc, value, ty),
+            })),
+            _ => out.push(Value::Node(Node {
+                doc,
+                value,
+                ext: NONE,
+                ty,
+            })),
         }
+        return;
     }
-    let v = if value != NONE && doc.kind(value) != Kind::Null {
-        value
-    } else {
-        NONE
-    };
-    let e = if ext != NONE && doc.kind(ext) == Kind::Object {
-        ext
-    } else {
-        NONE
-    };
+    let ek = doc.kind(ext);
+    if vk == Kind::Array || ek == Kind::Array {
+        return push_array(model, doc, value, ext, ty, out);
+    }
+    let v = if vk != Kind::Null { value } else { NONE };
+    let e = if ek == Kind::Object { ext } else { NONE };
     if v != NONE || e != NONE {
         out.push(Value::Node(Node {
             doc,
@@ -219,6 +252,63 @@ fn push_items<'a>(
             ty: refine(model, doc, v, ty),
         }));
     }
+}
+
+/// [`push_items`] when the value or its `_key` sibling is an array: walks
+/// both in lockstep (no temporary vectors).
+#[inline(never)]
+fn push_array<'a>(
+    model: &Model,
+    doc: &'a Document,
+    value: NodeId,
+    ext: NodeId,
+    ty: TypeId,
+    out: &mut Vec<Value<'a>>,
+) {
+    let is_array = |n: NodeId| n != NONE && doc.kind(n) == Kind::Array;
+    let mut values = if is_array(value) {
+        Some(doc.children(value))
+    } else {
+        None
+    };
+    let mut exts = if is_array(ext) {
+        Some(doc.children(ext))
+    } else {
+        None
+    };
+    // Only objects may be resources; the type's kind is looked up once.
+    let may_be_resource = ty == TypeId::ANY || model.type_info(ty).kind == TypeKind::Resource;
+    loop {
+        let v = values.as_mut().and_then(Iterator::next);
+        let e = exts.as_mut().and_then(Iterator::next);
+        if v.is_none() && e.is_none() {
+            return;
+        }
+        let v = v.filter(|&v| doc.kind(v) != Kind::Null).unwrap_or(NONE);
+        let e = e.filter(|&e| doc.kind(e) == Kind::Object).unwrap_or(NONE);
+        if v != NONE || e != NONE {
+            let t = if may_be_resource {
+                refine(model, doc, v, ty)
+            } else {
+                ty
+            };
+            out.push(Value::Node(Node {
+                doc,
+                value: v,
+                ext: e,
+                ty: t,
+            }));
+        }
+    }
+}
+
+/// [`refine`] for a node known to be an object.
+#[inline(always)]
+fn refine_object(model: &Model, doc: &Document, v: NodeId, ty: TypeId) -> TypeId {
+    if ty == TypeId::ANY || model.type_info(ty).kind == TypeKind::Resource {
+        return resource_type_of(model, doc, v).unwrap_or(ty);
+    }
+    ty
 }
 
 /// A `Resource`-typed element takes the type its `resourceType` names.

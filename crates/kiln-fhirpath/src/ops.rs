@@ -43,21 +43,24 @@ fn to_sys<'a>(model: &Model, v: &Value<'a>) -> Option<Value<'a>> {
     v.to_system(model)
 }
 
-/// True for a node that stays a node after conversion (complex element).
-fn is_complex(model: &Model, v: &Value<'_>) -> bool {
-    match v {
-        Value::Node(_) | Value::Object(_) => to_sys(model, v).is_none(),
-        _ => false,
-    }
+/// True for a node or object that has no System value (`converted`, its
+/// [`Value::to_system`], is `None`): a complex element.
+fn is_complex(v: &Value<'_>, converted: &Option<Value<'_>>) -> bool {
+    matches!(v, Value::Node(_) | Value::Object(_)) && converted.is_none()
 }
 
 /// `=` on two items: `Some(true/false)`, or `None` when the result is
 /// uncertain (date/times of different precision, incomparable quantities).
 pub fn item_equals(model: &Model, a: &Value<'_>, b: &Value<'_>) -> Option<bool> {
-    if is_complex(model, a) || is_complex(model, b) {
+    // The common case (a string element against a string) compares the text in place.
+    if let (Some(x), Some(y)) = (a.system_str(model), b.system_str(model)) {
+        return Some(x == y);
+    }
+    let (sa, sb) = (to_sys(model, a), to_sys(model, b));
+    if is_complex(a, &sa) || is_complex(b, &sb) {
         return Some(complex_equal(model, a, b, false));
     }
-    let (Some(a), Some(b)) = (to_sys(model, a), to_sys(model, b)) else {
+    let (Some(a), Some(b)) = (sa, sb) else {
         // Extension-only primitives have no value to compare.
         return None;
     };
@@ -89,10 +92,14 @@ fn as_datetime(v: &Value<'_>) -> Option<DateTime> {
 
 /// `~` on two items (spec §6.1.3): never uncertain.
 pub fn item_equivalent(model: &Model, a: &Value<'_>, b: &Value<'_>) -> bool {
-    if is_complex(model, a) || is_complex(model, b) {
+    if let (Some(x), Some(y)) = (a.system_str(model), b.system_str(model)) {
+        return normalize_ws_lower(x) == normalize_ws_lower(y);
+    }
+    let (sa, sb) = (to_sys(model, a), to_sys(model, b));
+    if is_complex(a, &sa) || is_complex(b, &sb) {
         return complex_equal(model, a, b, true);
     }
-    let (Some(a), Some(b)) = (to_sys(model, a), to_sys(model, b)) else {
+    let (Some(a), Some(b)) = (sa, sb) else {
         return false;
     };
     match (&a, &b) {
@@ -242,6 +249,9 @@ pub fn equivalent(model: &Model, a: &[Value<'_>], b: &[Value<'_>]) -> bool {
     if a.len() != b.len() {
         return false;
     }
+    if let ([x], [y]) = (a, b) {
+        return item_equivalent(model, x, y);
+    }
     let mut used = vec![false; b.len()];
     'outer: for x in a {
         for (j, y) in b.iter().enumerate() {
@@ -263,14 +273,15 @@ pub fn equivalent(model: &Model, a: &[Value<'_>], b: &[Value<'_>]) -> bool {
 /// When the items' types cannot be compared (spec §6.2: "If the operands are
 /// of different types, the evaluation will end and signal an error").
 pub fn compare_items(model: &Model, a: &Value<'_>, b: &Value<'_>) -> OpResult<Option<Ordering>> {
-    let (Some(sa), Some(sb)) = (to_sys(model, a), to_sys(model, b)) else {
-        if is_complex(model, a) || is_complex(model, b) {
-            return Err(format!(
-                "cannot compare {} with {}",
-                type_name(model, a),
-                type_name(model, b)
-            ));
-        }
+    let (sa, sb) = (to_sys(model, a), to_sys(model, b));
+    if is_complex(a, &sa) || is_complex(b, &sb) {
+        return Err(format!(
+            "cannot compare {} with {}",
+            type_name(model, a),
+            type_name(model, b)
+        ));
+    }
+    let (Some(sa), Some(sb)) = (sa, sb) else {
         return Ok(None);
     };
     Ok(match (&sa, &sb) {
@@ -466,10 +477,11 @@ pub fn arith<'a>(
             type_name(model, y)
         )
     };
-    let (Some(sx), Some(sy)) = (to_sys(model, x), to_sys(model, y)) else {
-        if is_complex(model, x) || is_complex(model, y) {
-            return Err(bad());
-        }
+    let (sx, sy) = (to_sys(model, x), to_sys(model, y));
+    if is_complex(x, &sx) || is_complex(y, &sy) {
+        return Err(bad());
+    }
+    let (Some(sx), Some(sy)) = (sx, sy) else {
         return Ok(None);
     };
     use Value::*;

@@ -229,16 +229,41 @@ impl<'a> Value<'a> {
     }
 }
 
-fn node_to_system<'a>(n: &Node<'a>, model: &Model) -> Option<Value<'a>> {
-    let kind = n.kind()?;
+/// The System type a node's FHIR type converts to (`None` for an untyped node).
+#[inline]
+fn node_system(n: &Node<'_>, model: &Model) -> Option<TypeId> {
+    if n.ty == TypeId::ANY {
+        return None;
+    }
     let info = model.type_info(n.ty);
-    let system = if n.ty == TypeId::ANY {
-        None
-    } else if info.kind == TypeKind::System {
+    if info.kind == TypeKind::System {
         Some(n.ty)
     } else {
         info.system
-    };
+    }
+}
+
+impl<'a> Value<'a> {
+    /// The text of an item that [`Value::to_system`] turns into a System
+    /// String — a String, or a JSON string node whose type is string-like
+    /// (`string`, `code`, `uri`, `id`, … or untyped) — without converting it;
+    /// `None` for every other item (dates, numbers, complex elements, …).
+    #[inline]
+    pub fn system_str(&self, model: &Model) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            Value::Node(n) if n.kind() == Some(Kind::String) => match node_system(n, model) {
+                None | Some(TypeId::STRING) => n.str(),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+fn node_to_system<'a>(n: &Node<'a>, model: &Model) -> Option<Value<'a>> {
+    let kind = n.kind()?;
+    let system = node_system(n, model);
     if system == Some(TypeId::QUANTITY) {
         return node_quantity(n, model).map(|q| Value::Quantity(Arc::new(q)));
     }

@@ -149,6 +149,30 @@ fn run_case(
         ..EvalOptions::default()
     };
     let outcome = expr.evaluate(doc, &eval_opts, &mut vm, &mut result);
+    // Filter predicates must not change anything either: compile again with
+    // every lambda left to the bytecode and compare results (or failure).
+    if expr.program().preds.iter().any(Option::is_some) {
+        let plain = Expression::compile(
+            &case.expression,
+            &CompileOptions {
+                predicates: false,
+                ..options.clone()
+            },
+        )
+        .expect("compiles without predicates too");
+        let mut vm2 = Vm::new();
+        let mut again = Vec::new();
+        let plain_outcome = plain.evaluate(doc, &eval_opts, &mut vm2, &mut again);
+        let render =
+            |r: &Result<(), kiln_fhirpath::EvalError>, items: &[kiln_fhirpath::Value]| match r {
+                Ok(()) => kiln_fhirpath::output::render_typed_array(expr.model(), items),
+                Err(e) => format!("error: {}", e.message),
+            };
+        let (with, without) = (render(&outcome, &result), render(&plain_outcome, &again));
+        if with != without {
+            return Outcome::Fail(format!("filter predicates differ: {with} vs {without}"));
+        }
+    }
     match (outcome, expected_kind) {
         (Err(_), Some("execution")) => return Outcome::Pass,
         (Err(e), _) => return Outcome::Fail(format!("execution error: {}", e.message)),

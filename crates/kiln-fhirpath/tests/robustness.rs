@@ -116,6 +116,88 @@ fn evaluate(src: &str, doc: &Document, limits: Limits) {
     }
 }
 
+/// Generated filters: a collection, then `where`/`exists`/`all`/`where(…).first()`
+/// with a criteria from the shapes filter predicates take ([`kiln_fhirpath::pred`])
+/// and a few they do not.
+fn filter() -> impl Strategy<Value = String> {
+    let path = prop_oneof![
+        Just("use"),
+        Just("family"),
+        Just("given"),
+        Just("system"),
+        Just("value"),
+        Just("$this"),
+        Just("period.start"),
+        Just("valueQuantity.value"),
+        Just("valueQuantity.unit"),
+        Just("extension.url"),
+        Just("id"),
+        Just("name.given"),
+        Just("birthDate"),
+        Just("active"),
+    ];
+    let literal = prop_oneof![
+        Just("'official'"),
+        Just("'usual'"),
+        Just("'phone'"),
+        Just("'Jim'"),
+        Just("'OFFICIAL '"),
+        Just("'mg'"),
+        Just("1"),
+        Just("1.5"),
+        Just("3"),
+        Just("true"),
+        Just("@1974-12-25"),
+        Just("@1974"),
+        Just("1.5 'mg'"),
+        Just("'555'"),
+    ];
+    let cmp = prop_oneof![
+        Just("="),
+        Just("!="),
+        Just("~"),
+        Just("!~"),
+        Just("<"),
+        Just("<="),
+        Just(">"),
+        Just(">="),
+    ];
+    let leaf = prop_oneof![
+        (path.clone(), cmp.clone(), literal.clone()).prop_map(|(p, o, l)| format!("{p} {o} {l}")),
+        (literal, cmp, path.clone()).prop_map(|(l, o, p)| format!("{l} {o} {p}")),
+        path.clone().prop_map(|p| format!("{p}.exists()")),
+        path.clone().prop_map(|p| format!("{p}.empty()")),
+        path.clone().prop_map(|p| format!("{p}.count() = 1")),
+        Just("$index = 0".to_string()),
+    ];
+    let criteria = leaf.prop_recursive(3, 12, 2, move |inner| {
+        let logic = prop_oneof![Just("and"), Just("or"), Just("xor"), Just("implies")];
+        prop_oneof![
+            (inner.clone(), logic, inner.clone()).prop_map(|(a, o, b)| format!("({a}) {o} ({b})")),
+            inner.clone().prop_map(|a| format!("({a}).not()")),
+            (path.clone(), inner.clone()).prop_map(|(p, a)| format!("{p}.exists({a})")),
+            (path.clone(), inner).prop_map(|(p, a)| format!("{p}.all({a})")),
+        ]
+    });
+    let collection = prop_oneof![
+        Just("name"),
+        Just("telecom"),
+        Just("contained"),
+        Just("name.given"),
+        Just("Patient"),
+        Just("birthDate"),
+        Just("(name | telecom)"),
+    ];
+    let form = prop_oneof![
+        Just("where(C)"),
+        Just("exists(C)"),
+        Just("all(C)"),
+        Just("where(C).first()"),
+        Just("where(C).exists()"),
+    ];
+    (collection, form, criteria).prop_map(|(c, f, p)| format!("{c}.{}", f.replace('C', &p)))
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
@@ -165,6 +247,21 @@ proptest! {
             expr.evaluate(Some(d), &opts, &mut vm, &mut out).map(|()| kiln_fhirpath::output::render_typed_array(expr.model(), &out)).map_err(|e| e.message)
         };
         prop_assert_eq!(run(&full), run(&lazy), "{}\nprojection:\n{}", src, expr.projection().describe());
+    }
+
+    #[test]
+    fn filter_predicates_give_the_same_results(src in filter()) {
+        let Ok(expr) = Expression::compile(&src, &CompileOptions::default()) else { return Ok(()) };
+        let plain = Expression::compile(&src, &CompileOptions { predicates: false, ..CompileOptions::default() }).unwrap();
+        let doc = Document::parse(PATIENT).unwrap();
+        let limits = Limits { fuel: 200_000, max_depth: 128, max_memory: 8 << 20 };
+        let opts = EvalOptions { limits: Some(limits), ..EvalOptions::default() };
+        let run = |e: &Expression| {
+            let mut vm = Vm::new();
+            let mut out = Vec::new();
+            e.evaluate(Some(&doc), &opts, &mut vm, &mut out).map(|()| kiln_fhirpath::output::render_typed_array(e.model(), &out)).map_err(|e| e.message)
+        };
+        prop_assert_eq!(run(&expr), run(&plain), "{}", src);
     }
 
     #[test]

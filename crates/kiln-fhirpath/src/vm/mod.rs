@@ -12,6 +12,7 @@
 //! per lambda iteration, the item stack is bounded, and block nesting is
 //! bounded by the parser's nesting limit.
 
+mod pred;
 mod run;
 mod scoped;
 
@@ -229,7 +230,12 @@ impl<'a> Vm<'a> {
         let outcome = self.run_block(ctx, 0);
         if outcome.is_ok() {
             let start = self.frames.last().map_or(0, |&s| s as usize);
-            result.extend(self.stack.drain(start..));
+            if start == 0 {
+                // The result is the whole stack: one block move.
+                result.append(&mut self.stack);
+            } else {
+                result.extend(self.stack.drain(start..));
+            }
         }
         self.stack.clear();
         self.frames.clear();

@@ -111,14 +111,34 @@ impl<'a> Vm<'a> {
         Ok(self.pop_vec())
     }
 
+    /// The criteria `body` for the `index`-th item: its filter predicate
+    /// when it has one that decides, else the block run as a lambda.
+    #[inline]
+    fn criteria(
+        &mut self,
+        ctx: &EvalCtx<'a>,
+        body: u32,
+        item: Value<'a>,
+        index: i64,
+        what: &str,
+    ) -> Result<Option<bool>, EvalError> {
+        if let Some(Some(p)) = ctx.program.preds.get(body as usize)
+            && let Some(r) = self.eval_pred(ctx, p, &item)
+        {
+            return Ok(r);
+        }
+        self.run_for_item(ctx, body, item, index)?;
+        self.pop_bool(ctx, what)
+    }
+
     /// `where(criteria)`: keeps the items for which the criteria is true.
     pub(super) fn op_where(&mut self, ctx: &EvalCtx<'a>, body: u32) -> Result<(), EvalError> {
         let start = self.top_start();
         let end = self.stack.len();
         for i in start..end {
             let item = self.stack[i].clone();
-            self.run_for_item(ctx, body, item, (i - start) as i64)?;
-            if self.pop_bool(ctx, "where() criteria")? == Some(true) {
+            if self.criteria(ctx, body, item, (i - start) as i64, "where() criteria")? == Some(true)
+            {
                 let v = self.stack[i].clone();
                 self.stack.push(v);
             }
@@ -135,8 +155,8 @@ impl<'a> Vm<'a> {
         let mut found = None;
         for i in start..end {
             let item = self.stack[i].clone();
-            self.run_for_item(ctx, body, item, (i - start) as i64)?;
-            if self.pop_bool(ctx, "where() criteria")? == Some(true) {
+            if self.criteria(ctx, body, item, (i - start) as i64, "where() criteria")? == Some(true)
+            {
                 found = Some(i);
                 break;
             }
@@ -182,8 +202,7 @@ impl<'a> Vm<'a> {
         let mut result = !any;
         for i in start..end {
             let item = self.stack[i].clone();
-            self.run_for_item(ctx, body, item, (i - start) as i64)?;
-            let b = self.pop_bool(ctx, what)?;
+            let b = self.criteria(ctx, body, item, (i - start) as i64, what)?;
             if any && b == Some(true) {
                 result = true;
                 break;
