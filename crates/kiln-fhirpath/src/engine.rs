@@ -214,12 +214,12 @@ impl Expression {
     ) -> Result<(), EvalError> {
         let root = input
             .filter(|d| !d.is_empty())
-            .map(|d| nav::root_item(self.model, d));
+            .map(|d| nav::root_node(self.model, d));
         let ctx = EvalCtx {
             model: self.model,
             program: &self.program,
-            context: root.clone(),
-            resource: root.clone(),
+            context: root,
+            resource: root,
             root_resource: root,
             variables: options.variables,
             now: Cell::new(None),

@@ -367,6 +367,34 @@ impl Document {
         })
     }
 
+    /// The text of a string node with its first sixteen bytes as two
+    /// little-endian words, zero-padded past the end (the layout of
+    /// [`KeyProbe`] prefixes): read straight from the source, so a lookup
+    /// keyed by the prefix needs no copy. `None` for other kinds.
+    #[inline]
+    pub fn str_with_prefix(&self, n: NodeId) -> Option<(&str, [u64; 2])> {
+        let node = self.node(n);
+        if node.kind != Kind::String {
+            return None;
+        }
+        let (off, len) = (node.val_off as usize, node.val_len as usize);
+        let src = self.src.as_bytes();
+        if node.flags & FLAG_STR_DECODED != 0 || off + 16 > src.len() {
+            let s = self.str(n)?;
+            return Some((s, key_prefix(s.as_bytes())));
+        }
+        let word = |at: usize, keep: usize| {
+            let w = u64::from_le_bytes(src[at..at + 8].try_into().unwrap_or_default());
+            match keep {
+                0 => 0,
+                1..=7 => w & ((1u64 << (8 * keep)) - 1),
+                _ => w,
+            }
+        };
+        let prefix = [word(off, len), word(off + 8, len.saturating_sub(8))];
+        Some((&self.src[off..off + len], prefix))
+    }
+
     /// The decoded text of a string node (`None` for other kinds).
     #[inline]
     pub fn str(&self, n: NodeId) -> Option<&str> {
@@ -1220,6 +1248,30 @@ mod tests {
         let mut out = String::new();
         doc.write_json(doc.root(), &mut out);
         out
+    }
+
+    #[test]
+    fn string_prefixes_match_the_key_layout() {
+        for text in [
+            r#"["","a","Patient","Observation","MedicationAdministration","exactly16bytes!!","x"]"#,
+            r#"["esc\u0041ped", "tail"]"#,
+            r#"["near the end"]"#,
+            r#""Bundle""#,
+        ] {
+            let doc = Document::parse(text).unwrap();
+            let strings: Vec<NodeId> = if doc.kind(doc.root()) == Kind::Array {
+                doc.children(doc.root()).collect()
+            } else {
+                vec![doc.root()]
+            };
+            for n in strings {
+                let s = doc.str(n).unwrap();
+                let (t, prefix) = doc.str_with_prefix(n).unwrap();
+                assert_eq!(t, s);
+                assert_eq!(prefix, key_prefix(s.as_bytes()), "{s}");
+                assert_eq!(KeyProbe::new(s).prefix, prefix, "{s}");
+            }
+        }
     }
 
     #[test]

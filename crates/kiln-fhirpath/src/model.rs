@@ -268,6 +268,8 @@ pub struct Model {
     by_name: FxHashMap<Box<str>, TypeId>,
     /// (type, element name or JSON key) → element, including inherited elements.
     keys: KeyTable,
+    /// Resource type names → type, for the `resourceType` of every resource navigated.
+    resources: NameTable,
 }
 
 impl Model {
@@ -390,8 +392,15 @@ impl Model {
 
     /// The resource type named `name` (kind [`TypeKind::Resource`], concrete or abstract).
     pub fn resource_type(&self, name: &str) -> Option<TypeId> {
-        self.fhir_type(name)
-            .filter(|&t| self.type_info(t).kind == TypeKind::Resource)
+        self.resources.get(name, NameTable::prefix(name))
+    }
+
+    /// [`Model::resource_type`] with the name's first sixteen bytes given as
+    /// two little-endian words, zero-padded (as `Document::str_with_prefix`
+    /// reads them from JSON text).
+    #[inline]
+    pub fn resource_type_with_prefix(&self, name: &str, prefix: [u64; 2]) -> Option<TypeId> {
+        self.resources.get(name, prefix)
     }
 
     /// How many types the model has, System types included; ids are `0..type_count()`.
@@ -803,13 +812,100 @@ fn parse(text: &str) -> Result<Model, ModelError> {
             }
         }
     }
+    let resources = NameTable::new(
+        types
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.kind == TypeKind::Resource)
+            .map(|(i, t)| (&*t.name, TypeId(i as u32))),
+    );
     Ok(Model {
         version,
         types,
         elements,
         by_name,
         keys: table,
+        resources,
     })
+}
+
+/// A small open-addressing map from names to types, probed by the name's
+/// first sixteen bytes and length (two word compares for nearly every name;
+/// longer names also compare their tail). Used where a name is looked up
+/// per resource, so it avoids hashing and comparing the string byte by byte.
+#[derive(Debug)]
+struct NameTable {
+    /// Power-of-two number of slots; `None` is empty.
+    slots: Box<[Option<NameSlot>]>,
+    /// `64 - log2(slots.len())`.
+    shift: u32,
+}
+
+#[derive(Debug)]
+struct NameSlot {
+    prefix: [u64; 2],
+    name: Box<str>,
+    ty: TypeId,
+}
+
+impl NameTable {
+    fn new<'n>(names: impl Iterator<Item = (&'n str, TypeId)>) -> NameTable {
+        let names: Vec<_> = names.collect();
+        let size = (names.len() * 4).next_power_of_two().max(16);
+        let mut table = NameTable {
+            slots: (0..size).map(|_| None).collect(),
+            shift: 64 - size.trailing_zeros(),
+        };
+        for (name, ty) in names {
+            let prefix = Self::prefix(name);
+            let mut i = table.home(prefix, name.len());
+            while table.slots[i].is_some() {
+                i = (i + 1) & (size - 1);
+            }
+            table.slots[i] = Some(NameSlot {
+                prefix,
+                name: name.into(),
+                ty,
+            });
+        }
+        table
+    }
+
+    /// The name's first sixteen bytes, zero-padded, as two little-endian words.
+    #[inline]
+    fn prefix(name: &str) -> [u64; 2] {
+        let mut bytes = [0u8; 16];
+        let n = name.len().min(16);
+        bytes[..n].copy_from_slice(&name.as_bytes()[..n]);
+        let (lo, hi) = bytes.split_at(8);
+        [
+            u64::from_le_bytes(lo.try_into().unwrap_or_default()),
+            u64::from_le_bytes(hi.try_into().unwrap_or_default()),
+        ]
+    }
+
+    #[inline]
+    fn home(&self, prefix: [u64; 2], len: usize) -> usize {
+        let h = (prefix[0] ^ prefix[1].rotate_left(23) ^ len as u64)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (h >> self.shift) as usize
+    }
+
+    #[inline]
+    fn get(&self, name: &str, prefix: [u64; 2]) -> Option<TypeId> {
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(prefix, name.len());
+        loop {
+            let slot = self.slots[i].as_ref()?;
+            if slot.prefix == prefix
+                && slot.name.len() == name.len()
+                && (name.len() <= 16 || slot.name.as_bytes()[16..] == name.as_bytes()[16..])
+            {
+                return Some(slot.ty);
+            }
+            i = (i + 1) & mask;
+        }
+    }
 }
 
 /// Fills `chain` with `t` and its ancestors, root first (bases are acyclic once parsed).
@@ -1243,6 +1339,24 @@ mod tests {
                 .filter(|&t| m.type_info(t).kind == TypeKind::Resource)
                 .count();
             assert!(n > 140, "{n} resource types");
+            // The name table agrees with the type table on every name and on near misses.
+            for t in m.type_ids() {
+                let name = &*m.type_info(t).name;
+                let want = (m.type_info(t).kind == TypeKind::Resource
+                    && m.fhir_type(name) == Some(t))
+                .then_some(t);
+                assert_eq!(m.resource_type(name), want, "{name}");
+                for near in [
+                    format!("{name}x"),
+                    name[..name.len() - 1].to_string(),
+                    format!("{}X", &name[..name.len() - 1]),
+                ] {
+                    let want = m
+                        .fhir_type(&near)
+                        .filter(|&t| m.type_info(t).kind == TypeKind::Resource);
+                    assert_eq!(m.resource_type(&near), want, "{near}");
+                }
+            }
         }
     }
 

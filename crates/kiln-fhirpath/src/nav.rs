@@ -20,6 +20,13 @@ use crate::value::{Node, Value};
 
 /// The item for the root of `doc`, typed by its `resourceType` (or untyped).
 pub fn root_item<'a>(model: &Model, doc: &'a Document) -> Value<'a> {
+    Value::Node(root_node(model, doc))
+}
+
+/// The element at the root of `doc`, typed by its `resourceType` (or
+/// untyped); the type is computed once per document and model release.
+#[inline]
+pub fn root_node<'a>(model: &Model, doc: &'a Document) -> Node<'a> {
     let root = doc.root();
     let key = match model.version() {
         crate::model::FhirVersion::R4 => 4,
@@ -28,12 +35,12 @@ pub fn root_item<'a>(model: &Model, doc: &'a Document) -> Value<'a> {
     let ty = TypeId(doc.cached_root(key, || {
         resource_type_of(model, doc, root).unwrap_or(TypeId::ANY).0
     }));
-    Value::Node(Node {
+    Node {
         doc,
         value: root,
         ext: NONE,
         ty,
-    })
+    }
 }
 
 /// The item for the root of `doc`, typed without the per-document cache.
@@ -51,7 +58,8 @@ pub fn root_item_uncached<'a>(model: &Model, doc: &'a Document) -> Value<'a> {
 pub fn resource_type_of(model: &Model, doc: &Document, n: NodeId) -> Option<TypeId> {
     const RESOURCE_TYPE: KeyProbe = KeyProbe::new("resourceType");
     let rt = doc.get_probe(n, "resourceType", &RESOURCE_TYPE)?;
-    model.resource_type(doc.str(rt)?)
+    let (name, prefix) = doc.str_with_prefix(rt)?;
+    model.resource_type_with_prefix(name, prefix)
 }
 
 /// The object whose members are the children of `node`: the value object for

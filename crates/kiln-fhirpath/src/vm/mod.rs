@@ -19,7 +19,7 @@ mod scoped;
 use crate::compile::{Constant, Program};
 use crate::model::Model;
 use crate::temporal::DateTime;
-use crate::value::{Str, Value};
+use crate::value::{Node, Str, Value};
 use kiln_core::{LimitExceeded, Limits, Span};
 use rustc_hash::FxHashMap;
 use std::cell::Cell;
@@ -66,11 +66,11 @@ pub struct EvalCtx<'a> {
     /// The compiled expression.
     pub program: &'a Program,
     /// `%context` and the initial `$this` (none when evaluating without input).
-    pub context: Option<Value<'a>>,
+    pub context: Option<Node<'a>>,
     /// `%resource`.
-    pub resource: Option<Value<'a>>,
+    pub resource: Option<Node<'a>>,
     /// `%rootResource`.
-    pub root_resource: Option<Value<'a>>,
+    pub root_resource: Option<Node<'a>>,
     /// Caller-supplied variables.
     pub variables: Option<&'a Variables<'a>>,
     /// `now()` is fixed for the whole evaluation (spec §"now()").
@@ -204,20 +204,23 @@ impl<'a> Vm<'a> {
         ctx: &EvalCtx<'a>,
         result: &mut Vec<Value<'a>>,
     ) -> Result<(), EvalError> {
-        self.stack.clear();
+        // The buffers are empty unless an earlier evaluation was abandoned
+        // (clearing a vector of items is a call even when it is empty).
+        if !self.stack.is_empty() || !self.scope_items.is_empty() {
+            self.stack.clear();
+            self.scope_items.clear();
+        }
         self.frames.clear();
-        self.scope_items.clear();
         self.scopes.clear();
-        self.slots.resize_with(ctx.program.slots as usize, Vec::new);
-        for s in &mut self.slots {
-            s.clear();
+        if self.slots.len() != ctx.program.slots as usize {
+            self.slots.resize_with(ctx.program.slots as usize, Vec::new);
         }
         self.dynamic.clear();
         ctx.fuel.set(ctx.limits.fuel);
         self.depth = 0;
         let this_start = self.scope_items.len() as u32;
-        if let Some(c) = &ctx.context {
-            self.scope_items.push(c.clone());
+        if let Some(c) = ctx.context {
+            self.scope_items.push(Value::Node(c));
         }
         self.scopes.push(Scope {
             this_start,
@@ -237,9 +240,13 @@ impl<'a> Vm<'a> {
                 result.extend(self.stack.drain(start..));
             }
         }
-        self.stack.clear();
+        if !self.stack.is_empty() {
+            self.stack.clear();
+        }
+        if !self.scope_items.is_empty() {
+            self.scope_items.clear();
+        }
         self.frames.clear();
-        self.scope_items.clear();
         for s in &mut self.slots {
             s.clear();
         }

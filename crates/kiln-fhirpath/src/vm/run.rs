@@ -495,9 +495,9 @@ impl<'a> Vm<'a> {
 
     fn push_env(&mut self, ctx: &EvalCtx<'a>, name: &str) -> Result<(), String> {
         let item = match name {
-            "context" => ctx.context.clone(),
-            "resource" => ctx.resource.clone(),
-            "rootResource" => ctx.root_resource.clone(),
+            "context" => ctx.context.map(Value::Node),
+            "resource" => ctx.resource.map(Value::Node),
+            "rootResource" => ctx.root_resource.map(Value::Node),
             _ => {
                 if let Some((_, items)) = self.dynamic.iter().rev().find(|(n, _)| n == name) {
                     self.stack.extend_from_slice(items);
