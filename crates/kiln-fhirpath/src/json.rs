@@ -819,12 +819,11 @@ impl Parser<'_> {
             let child = match self.projection {
                 Some(projection) if proj != ALL => {
                     let key = if kdecoded {
-                        &self.decoded[koff as usize..(koff + klen) as usize]
+                        &self.decoded.as_bytes()[koff as usize..(koff + klen) as usize]
                     } else {
-                        std::str::from_utf8(&self.src[koff as usize..(koff + klen) as usize])
-                            .unwrap_or("")
+                        &self.src[koff as usize..(koff + klen) as usize]
                     };
-                    if key == "resourceType" {
+                    if key == b"resourceType" {
                         Some(ALL)
                     } else {
                         projection
@@ -948,8 +947,20 @@ impl Parser<'_> {
         }
     }
 
-    /// Skips an array or object (at its opening bracket), matching brackets.
+    /// Skips an array or object (at its opening bracket), matching brackets:
+    /// 64 bytes at a time ([`skip_container_blocks`]), or, for anything that
+    /// path does not decide (malformed text, the end of the input), byte by
+    /// byte here, which also gives the exact error.
     fn skip_container(&mut self, depth: u32) -> Result<(), JsonError> {
+        if let Some(end) = skip_container_blocks(self.src, self.pos, depth) {
+            self.pos = end;
+            return Ok(());
+        }
+        self.skip_container_bytes(depth)
+    }
+
+    /// [`Parser::skip_container`] one structural byte at a time.
+    fn skip_container_bytes(&mut self, depth: u32) -> Result<(), JsonError> {
         let s = self.src;
         // One bit per open container: 1 for '{', 0 for '['.
         let mut kinds = [0u64; (MAX_DEPTH as usize).div_ceil(64)];
@@ -1197,6 +1208,154 @@ fn scan_plain(s: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// The byte classes of one 64-byte block that skipping needs, bit `k` for
+/// byte `k`.
+#[derive(Clone, Copy, Default)]
+struct BlockClasses {
+    /// `"`
+    quote: u64,
+    /// `\`
+    backslash: u64,
+    /// `{` or `[`
+    open: u64,
+    /// `}` or `]`
+    close: u64,
+    /// `{` or `}` (with `open`/`close`: which kind of bracket)
+    curly: u64,
+    /// Control characters (below 0x20), illegal inside strings.
+    control: u64,
+}
+
+/// Classifies 64 bytes with 16-byte vector compares (`wide`: SSE2 on
+/// x86-64, NEON on AArch64, scalar elsewhere).
+#[inline]
+fn classify(block: &[u8; 64]) -> BlockClasses {
+    use wide::u8x16;
+    let splat = u8x16::splat;
+    let mut c = BlockClasses::default();
+    for (k, chunk) in block.chunks_exact(16).enumerate() {
+        let v = u8x16::new(chunk.try_into().unwrap_or([0; 16]));
+        let mask = |m: u8x16| u64::from(m.move_mask() as u16) << (16 * k);
+        // '{' (0x7b) and '[' (0x5b) differ only in bit 5, as do '}' and ']'.
+        let folded = v | splat(0x20);
+        c.quote |= mask(v.cmp_eq(splat(b'"')));
+        c.backslash |= mask(v.cmp_eq(splat(b'\\')));
+        c.open |= mask(folded.cmp_eq(splat(b'{')));
+        c.close |= mask(folded.cmp_eq(splat(b'}')));
+        c.curly |= mask((v & splat(0x20)).cmp_eq(splat(0x20)));
+        c.control |= mask((v & splat(0xe0)).cmp_eq(splat(0)));
+    }
+    c.curly &= c.open | c.close;
+    c
+}
+
+/// Each bit set from a set bit up to (not including) the next one: the
+/// inside of quoted strings, given their unescaped quotes (prefix XOR).
+#[inline]
+fn prefix_xor(mut x: u64) -> u64 {
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    x
+}
+
+/// Skips the array or object opening at `start` (nesting `depth` outside
+/// it) 64 bytes per step, and returns the index just past its closing
+/// bracket. Strings are found without visiting their bytes: escaped
+/// characters by carry propagation over backslash runs, string interiors by
+/// a prefix XOR of the remaining quotes (Langdale & Lemire, "Parsing
+/// gigabytes of JSON per second", VLDB Journal 2019, §3); only brackets
+/// outside strings and escapes are visited one by one. Checks as the
+/// byte-by-byte skipper does — escapes, control characters in strings,
+/// bracket kinds, [`MAX_DEPTH`] — and returns `None` on any violation or at
+/// the end of the input, leaving the error to that skipper.
+fn skip_container_blocks(s: &[u8], start: usize, depth: u32) -> Option<usize> {
+    const EVEN: u64 = 0x5555_5555_5555_5555;
+    // One bit per open container: 1 for '{', 0 for '['.
+    let mut kinds = [0u64; (MAX_DEPTH as usize).div_ceil(64)];
+    let mut open = 0usize;
+    let mut level = depth;
+    // Carries between blocks: an escape pending at the block start, and
+    // whether the block starts inside a string (all ones) or not.
+    let mut escape_carry = 0u64;
+    let mut in_string = 0u64;
+    let mut i = start;
+    while i < s.len() {
+        let block: [u8; 64] = match s.get(i..i + 64) {
+            Some(b) => b.try_into().ok()?,
+            None => {
+                // The tail: pad with spaces, which are not structural.
+                let mut b = [b' '; 64];
+                b[..s.len() - i].copy_from_slice(&s[i..]);
+                b
+            }
+        };
+        let c = classify(&block);
+        // Escaped characters: backslash runs of odd length escape the byte after them.
+        let backslash = c.backslash & !escape_carry;
+        let follows = (backslash << 1) | escape_carry;
+        let odd_starts = backslash & !EVEN & !follows;
+        let (even_runs, overflow) = odd_starts.overflowing_add(backslash);
+        escape_carry = u64::from(overflow);
+        let escaped = (EVEN ^ (even_runs << 1)) & follows;
+        let strings = prefix_xor(c.quote & !escaped) ^ in_string;
+        in_string = ((strings as i64) >> 63) as u64;
+        // Control characters inside strings and backslashes outside them are errors.
+        if c.control & strings != 0 || c.backslash & !escaped & !strings != 0 {
+            return None;
+        }
+        let mut e = escaped;
+        while e != 0 {
+            let p = i + e.trailing_zeros() as usize;
+            e &= e - 1;
+            match s.get(p)? {
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                b'u' if s
+                    .get(p + 1..p + 5)
+                    .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) => {}
+                _ => return None,
+            }
+        }
+        let mut brackets = (c.open | c.close) & !strings;
+        while brackets != 0 {
+            let k = brackets.trailing_zeros();
+            brackets &= brackets - 1;
+            let curly = (c.curly >> k) & 1 == 1;
+            if (c.open >> k) & 1 == 1 {
+                if level >= MAX_DEPTH {
+                    return None;
+                }
+                let bit = 1u64 << (open % 64);
+                if curly {
+                    kinds[open / 64] |= bit;
+                } else {
+                    kinds[open / 64] &= !bit;
+                }
+                open += 1;
+                level += 1;
+            } else {
+                if open == 0 {
+                    return None;
+                }
+                open -= 1;
+                level -= 1;
+                let was_object = kinds[open / 64] & (1u64 << (open % 64)) != 0;
+                if was_object != curly {
+                    return None;
+                }
+                if open == 0 {
+                    return Some(i + k as usize + 1);
+                }
+            }
+        }
+        i += 64;
+    }
+    None
+}
+
 /// Index of the first `"`, `{`, `}`, `[` or `]` at or after `i` (`s.len()` if
 /// none): the bytes that matter when skipping a container. SWAR as in [`scan_plain`].
 #[inline]
@@ -1248,6 +1407,108 @@ mod tests {
         let mut out = String::new();
         doc.write_json(doc.root(), &mut out);
         out
+    }
+
+    /// The byte-by-byte skipper's answer for the container at the start of `s`.
+    fn skip_bytes(s: &[u8], depth: u32) -> Result<usize, JsonError> {
+        let (mut nodes, mut decoded, mut pending) = (Vec::new(), String::new(), Vec::new());
+        let mut p = Parser {
+            src: s,
+            pos: 0,
+            nodes: &mut nodes,
+            decoded: &mut decoded,
+            pending: &mut pending,
+            projection: None,
+        };
+        p.skip_container_bytes(depth).map(|()| p.pos)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 3000, ..Default::default() })]
+
+        /// Whenever the 64-byte-block skipper decides, it agrees with the
+        /// byte-by-byte one (strings, escapes and brackets across block edges).
+        #[test]
+        fn block_skipper_agrees_with_the_byte_skipper(
+            open in proptest::prop_oneof![proptest::strategy::Just("{"), proptest::strategy::Just("[")],
+            body in "[\"\\\\{}\\[\\]ux0 ,:\u{1}é]{0,400}",
+            depth in proptest::prop_oneof![proptest::strategy::Just(0u32), proptest::strategy::Just(MAX_DEPTH - 3)],
+        ) {
+            let text = format!("{open}{body}");
+            let s = text.as_bytes();
+            let bytes = skip_bytes(s, depth);
+            // Undecided (`None`) is for malformed or unterminated input only.
+            if let Some(end) = skip_container_blocks(s, 0, depth) {
+                proptest::prop_assert_eq!(bytes, Ok(end), "{}", text);
+            }
+        }
+
+        /// On well-formed JSON the block skipper always decides, and lands where parsing ends.
+        #[test]
+        fn block_skipper_skips_valid_json(v in json_value(), pad in 0usize..70) {
+            let text = v.clone() + &" ".repeat(pad);
+            let s = text.as_bytes();
+            if matches!(s.first(), Some(b'{' | b'[')) {
+                let end = skip_container_blocks(s, 0, 0);
+                proptest::prop_assert_eq!(end, Some(v.len()), "{}", text);
+            }
+        }
+    }
+
+    #[test]
+    fn block_skipper_handles_escapes_at_block_edges() {
+        // Backslash runs of every length ending at every offset around the 64-byte edge.
+        for run in 1..6usize {
+            for at in 50..80usize {
+                let inner = format!("{}{}", "a".repeat(at), "\\".repeat(run));
+                // An even run escapes itself; an odd run needs one more escaped character.
+                let string = if run % 2 == 0 {
+                    format!("\"{inner}\"")
+                } else {
+                    format!("\"{inner}\"]\"")
+                };
+                let text = format!("[{string},{{\"k\":[1,\"}}\"]}}] trailing");
+                let s = text.as_bytes();
+                let want = skip_bytes(s, 0).expect("valid");
+                assert_eq!(skip_container_blocks(s, 0, 0), Some(want), "{text}");
+            }
+        }
+        // Mismatched, unterminated and too deep input is left to the byte skipper.
+        for bad in ["[}", "{]", "[\"abc", "[[[", "[\"\\x\"]", "[\"a\u{1}\"]"] {
+            assert_eq!(skip_container_blocks(bad.as_bytes(), 0, 0), None, "{bad}");
+            assert!(skip_bytes(bad.as_bytes(), 0).is_err(), "{bad}");
+        }
+        // A backslash outside strings: undecided here; the byte skipper, which
+        // does not validate scalars in skipped containers, lets it pass.
+        assert_eq!(skip_container_blocks(b"[\\]", 0, 0), None);
+        let deep = "[".repeat(MAX_DEPTH as usize + 1) + &"]".repeat(MAX_DEPTH as usize + 1);
+        assert_eq!(skip_container_blocks(deep.as_bytes(), 0, 0), None);
+        assert!(skip_bytes(deep.as_bytes(), 0).is_err());
+    }
+
+    /// Random JSON text: objects, arrays, strings with escapes, scalars.
+    fn json_value() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just("null".to_string()),
+            Just("true".to_string()),
+            (-1000i64..1000).prop_map(|i| i.to_string()),
+            "([a-z{}\\[\\]:, ]|\\\\[\"\\\\/bfnrt]|\\\\u00e9){0,40}"
+                .prop_map(|s| format!("\"{s}\"")),
+        ];
+        leaf.prop_recursive(6, 200, 8, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..8)
+                    .prop_map(|v| format!("[{}]", v.join(","))),
+                proptest::collection::vec(("[a-z]{1,6}", inner), 0..8).prop_map(|v| format!(
+                    "{{{}}}",
+                    v.iter()
+                        .map(|(k, x)| format!("\"{k}\":{x}"))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )),
+            ]
+        })
     }
 
     #[test]

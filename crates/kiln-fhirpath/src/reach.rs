@@ -68,14 +68,15 @@ impl Projection {
 
     /// The node for JSON member `key` under `n`: the child named `key`, the
     /// child `name` for `_name`, or the choice child `value` for `valueQuantity`
-    /// (a name followed by an upper-case letter). `None`: skip the member.
+    /// (a name followed by an upper-case letter); `key` is the raw JSON key
+    /// text. `None`: skip the member.
     #[inline]
-    pub fn child_for_key(&self, n: PIdx, key: &str) -> Option<PIdx> {
+    pub fn child_for_key(&self, n: PIdx, key: &[u8]) -> Option<PIdx> {
         let node = &self.nodes[n as usize];
-        let bare = key.strip_prefix('_').unwrap_or(key);
+        let bare = key.strip_prefix(b"_").unwrap_or(key);
         for (name, idx) in &node.children {
-            if let Some(rest) = bare.strip_prefix(name.as_ref())
-                && (rest.is_empty() || rest.as_bytes()[0].is_ascii_uppercase())
+            if let Some(rest) = bare.strip_prefix(name.as_bytes())
+                && (rest.is_empty() || rest[0].is_ascii_uppercase())
             {
                 return Some(*idx);
             }
