@@ -5,6 +5,7 @@
 //! 3 syntax error; 4 static (semantic) error; 5 runtime error.
 
 mod fhirpath;
+mod forth;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -24,6 +25,8 @@ enum Command {
         #[command(subcommand)]
         command: fhirpath::FhirpathCommand,
     },
+    /// Forth 2012: run files, evaluate code, open a REPL, or check stack effects.
+    Forth(forth::ForthArgs),
 }
 
 /// Exit statuses shared by every `kiln` subcommand.
@@ -57,6 +60,7 @@ fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Fhirpath { command } => fhirpath::run(command),
+        Command::Forth(args) => forth::run(args),
     };
     ExitCode::from(code)
 }

@@ -1,0 +1,24 @@
+\ Defining words, DOES>, VALUE, DEFER, POSTPONE, IMMEDIATE, MARKER, EVALUATE.
+: CONST ( x "name" -- ) CREATE , DOES> @ ; 42 CONST ANSWER ANSWER \ stack: 42
+: ARRAY ( n "name" -- ) CREATE CELLS ALLOT DOES> SWAP CELLS + ; 5 ARRAY A 9 3 A ! 3 A @ \ stack: 9
+17 VALUE VV VV 23 TO VV VV \ stack: 17 23
+: SETV 99 TO VV ; SETV VV \ stack: 99
+DEFER D ' DUP IS D 3 D \ stack: 3 3
+:NONAME 1+ ; IS D 3 D \ stack: 4
+ACTION-OF D ' D DEFER@ = \ stack: -1
+DEFER UNSET UNSET \ error: -21
+: [TWICE] POSTPONE DUP POSTPONE + ; IMMEDIATE : DBL [TWICE] ; 21 DBL \ stack: 42
+: LIT7 [ 7 ] LITERAL ; LIT7 \ stack: 7
+: EVAL S" 2 3 *" EVALUATE ; EVAL \ stack: 6
+S" : SQR DUP * ;" EVALUATE 9 SQR \ stack: 81
+MARKER FORGET-ME : GONE 1 ; FORGET-ME
+GONE \ error: -13
+2 CONSTANT TWO 1 2 2CONSTANT PAIR TWO PAIR \ stack: 2 1 2
+3 4 2VALUE TV TV 5 6 TO TV TV \ stack: 3 4 5 6
+BEGIN-STRUCTURE POINT FIELD: P.X FIELD: P.Y CFIELD: P.TAG END-STRUCTURE POINT 0 P.Y \ stack: 17 8
+CREATE C1 1 , 2 , C1 CELL+ @ \ stack: 2
+HERE 10 ALLOT HERE SWAP - \ stack: 10
+' SQR >BODY \ error: -31
+SYNONYM SQUARE SQR 5 SQUARE \ stack: 25
+: LOC {: A B | C -- D :} A B + TO C C C * ; 2 3 LOC \ stack: 25
+: LOC2 LOCALS| X Y | X Y - ; 10 3 LOC2 \ stack: -7
