@@ -9,7 +9,8 @@
 //!
 //! Set `FULL_PARSE=1` to parse whole documents instead of their projections,
 //! `PARSE_ONLY=1` to profile parsing (`eval_loop::parse_all`), `NO_FOLD=1` to
-//! compile without constant folding, `NO_PRED=1` without filter predicates, `FRESH_VM=1` to use a new `Vm` and
+//! compile without constant folding, `NO_PRED=1` without filter predicates, `COMPACT=1` to
+//! compact each parsed document (`Document::compact`), `FRESH_VM=1` to use a new `Vm` and
 //! result vector for every evaluation instead of reusing them.
 
 use kiln_fhirpath::{CompileOptions, Document, EvalOptions, Expression, Vm};
@@ -25,6 +26,9 @@ fn parse_all(expr: &Expression, lines: &[&str], full: bool) -> Vec<Document> {
             } else {
                 d.reparse_projected((*l).to_string(), expr.projection())
                     .expect("json");
+            }
+            if std::env::var("COMPACT").is_ok() {
+                d.compact();
             }
             d
         })

@@ -11,15 +11,22 @@ use std::fmt::Write as _;
 
 /// Renders a collection as a JSON array of FHIR JSON values.
 pub fn render_json_array(model: &Model, items: &[Value<'_>]) -> String {
-    let mut out = String::from("[");
+    let mut out = String::new();
+    write_json_array(model, items, &mut out);
+    out
+}
+
+/// Appends a collection to `out` as a JSON array of FHIR JSON values (as
+/// [`render_json_array`], into a buffer the caller reuses).
+pub fn write_json_array(model: &Model, items: &[Value<'_>], out: &mut String) {
+    out.push('[');
     for (i, v) in items.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        write_json(model, v, &mut out);
+        write_json(model, v, out);
     }
     out.push(']');
-    out
 }
 
 /// Writes one item as FHIR JSON: elements as they appear in the document,

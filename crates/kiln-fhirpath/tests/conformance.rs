@@ -183,13 +183,15 @@ fn run_case(
         (Ok(()), None) => {}
     }
     // Lazy parsing must not change anything: re-parse the input keeping only
-    // what the expression can reach, evaluate again, and compare.
+    // what the expression can reach, compact it (`Document::compact`),
+    // evaluate again, and compare.
     if let Some(d) = doc {
         let mut projected = Document::default();
         if projected
             .reparse_projected(d.text().to_string(), expr.projection())
             .is_ok()
         {
+            projected.compact();
             let mut vm2 = Vm::new();
             let mut again = Vec::new();
             let full = kiln_fhirpath::output::render_typed_array(expr.model(), &result);

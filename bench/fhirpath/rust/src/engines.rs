@@ -61,6 +61,8 @@ impl Engine for Kiln {
     fn prepare_for(&self, c: &Self::Compiled, line: &str) -> Result<Self::Input, String> {
         let mut doc = kiln_fhirpath::Document::default();
         doc.reparse_projected(line.to_string(), c.projection()).map_err(|e| e.to_string())?;
+        // Parsed resources held in memory keep only the bytes their nodes use.
+        doc.compact();
         Ok(doc)
     }
 
@@ -86,12 +88,14 @@ impl Engine for Kiln {
         let mut stash: kiln_fhirpath::Vm<'static> = kiln_fhirpath::Vm::new();
         let mut out_stash: Vec<kiln_fhirpath::Value<'static>> = Vec::new();
         let mut line = String::new();
+        let mut rendered = String::new();
+        let everything = kiln_fhirpath::reach::Projection::everything();
         while next_line(reader, &mut line, &mut pass) {
-            let text = std::mem::take(&mut line);
+            // The line is copied into the document's own buffer: no allocation per line.
             let parsed = if self.full_parse {
-                doc.reparse(text)
+                doc.reparse_str(&line, &everything)
             } else {
-                doc.reparse_projected(text, c.projection())
+                doc.reparse_str(&line, c.projection())
             };
             if let Err(e) = parsed {
                 pass.fail(|| format!("json: {e}"));
@@ -107,8 +111,9 @@ impl Engine for Kiln {
             ) {
                 Ok(()) => {
                     pass.items += out.len() as u64;
-                    let text = kiln_fhirpath::output::render_json_array(c.model(), &out);
-                    sink.line(text.as_bytes());
+                    rendered.clear();
+                    kiln_fhirpath::output::write_json_array(c.model(), &out, &mut rendered);
+                    sink.line(rendered.as_bytes());
                 }
                 Err(e) => pass.fail(|| e.message.clone()),
             }
