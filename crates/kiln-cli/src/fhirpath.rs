@@ -28,7 +28,7 @@ use kiln_fhirpath::{
     CompileOptions, Document, ErrorKind, EvalOptions, Expression, FhirVersion, Value, Variables, Vm,
 };
 use std::collections::BTreeMap;
-use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// FHIRPath subcommands.
@@ -518,12 +518,12 @@ impl<W: Write> Runner<'_, W> {
     ) {
         let mut doc = Document::default();
         let mut line_no = skipped;
-        let mut line = first;
+        let mut line = first.into_bytes();
         let mut have = !line.is_empty();
         loop {
             if !have {
                 line.clear();
-                match reader.read_line(&mut line) {
+                match read_line_bytes(reader, &mut line) {
                     Ok(0) => return,
                     Ok(_) => {}
                     Err(e) => {
@@ -536,10 +536,15 @@ impl<W: Write> Runner<'_, W> {
             if let Some(b) = bar {
                 b.inc(line.len() as u64);
             }
-            let trimmed = line.trim_end_matches(['\n', '\r']);
-            if trimmed.trim().is_empty() {
+            let raw = line.strip_suffix(b"\n").unwrap_or(&line);
+            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+            if raw.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
+            let Ok(trimmed) = std::str::from_utf8(raw) else {
+                self.input_error(format!("error: {name}:{line_no}: invalid UTF-8"));
+                continue;
+            };
             match doc.reparse_str(trimmed, &self.job.projection) {
                 Ok(()) => self.evaluate(Some(&doc), name, Some(line_no)),
                 Err(e) => self.input_error(format!("error: {name}:{line_no}: {e}")),
@@ -593,17 +598,16 @@ impl<W: Write> Runner<'_, W> {
                     // Read at least a chunk's worth of new bytes (a line longer
                     // than a chunk keeps growing the chunk until its newline).
                     let goal = chunk.len() + CHUNK_BYTES;
+                    // Reads go straight into the chunk (a `BufReader` with an
+                    // empty buffer passes large reads through).
                     while chunk.len() < goal {
-                        match reader.fill_buf() {
-                            Ok([]) => {
+                        let want = (goal - chunk.len()) as u64;
+                        match (&mut *reader).take(want).read_to_end(&mut chunk) {
+                            Ok(0) => {
                                 eof = true;
                                 break;
                             }
-                            Ok(buf) => {
-                                let n = buf.len();
-                                chunk.extend_from_slice(buf);
-                                reader.consume(n);
-                            }
+                            Ok(_) => {}
                             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                             Err(e) => {
                                 read_error = Some(format!("error: {name}: {e}"));
@@ -623,7 +627,7 @@ impl<W: Write> Runner<'_, W> {
                         }
                     }
                     if !chunk.is_empty() {
-                        let lines = chunk.iter().filter(|&&b| b == b'\n').count()
+                        let lines = memchr::memchr_iter(b'\n', &chunk).count()
                             + usize::from(!chunk.ends_with(b"\n"));
                         if work_tx.send((index, line_no, chunk)).is_err() {
                             break;
@@ -667,12 +671,39 @@ impl<W: Write> Runner<'_, W> {
     }
 }
 
+/// Appends the next line of `reader` to `line`, its `\n` included, and
+/// returns its length in bytes (0 at the end of input). Like
+/// [`BufRead::read_until`], with the newline found by `memchr`'s vectorised
+/// search and without UTF-8 validation (the caller validates the line once).
+fn read_line_bytes(reader: &mut dyn BufRead, line: &mut Vec<u8>) -> io::Result<usize> {
+    let mut total = 0;
+    loop {
+        let buf = match reader.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf.is_empty() {
+            return Ok(total);
+        }
+        if let Some(i) = memchr::memchr(b'\n', buf) {
+            line.extend_from_slice(&buf[..=i]);
+            reader.consume(i + 1);
+            return Ok(total + i + 1);
+        }
+        let n = buf.len();
+        line.extend_from_slice(buf);
+        reader.consume(n);
+        total += n;
+    }
+}
+
 /// Bytes per chunk handed to a worker.
 const CHUNK_BYTES: usize = 1 << 20;
 
 /// Index of the last `\n` in `bytes`.
 fn memchr_last_newline(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().rposition(|&b| b == b'\n')
+    memchr::memrchr(b'\n', bytes)
 }
 
 /// A worker: splits chunks into lines, parses and evaluates them, and renders
@@ -689,7 +720,11 @@ fn worker(
     while let Ok((index, start_line, chunk)) = work.recv() {
         let mut output = String::with_capacity(chunk.len() / 8);
         let mut errors = Vec::new();
-        for (i, raw) in chunk.split(|&b| b == b'\n').enumerate() {
+        let mut start = 0;
+        let ends = memchr::memchr_iter(b'\n', &chunk).chain(std::iter::once(chunk.len()));
+        for (i, end) in ends.enumerate() {
+            let raw = &chunk[start.min(end)..end];
+            start = end + 1;
             let line_no = start_line + i;
             let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
             if raw.iter().all(u8::is_ascii_whitespace) {
