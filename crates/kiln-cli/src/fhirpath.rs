@@ -541,11 +541,7 @@ impl<W: Write> Runner<'_, W> {
             if raw.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            let Ok(trimmed) = std::str::from_utf8(raw) else {
-                self.input_error(format!("error: {name}:{line_no}: invalid UTF-8"));
-                continue;
-            };
-            match doc.reparse_str(trimmed, &self.job.projection) {
+            match doc.reparse_bytes(raw, &self.job.projection) {
                 Ok(()) => self.evaluate(Some(&doc), name, Some(line_no)),
                 Err(e) => self.input_error(format!("error: {name}:{line_no}: {e}")),
             }
@@ -730,14 +726,7 @@ fn worker(
             if raw.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            let Ok(line) = std::str::from_utf8(raw) else {
-                errors.push((
-                    exit::INPUT,
-                    format!("error: {file}:{line_no}: invalid UTF-8\n"),
-                ));
-                continue;
-            };
-            match doc.reparse_str(line, &job.projection) {
+            match doc.reparse_bytes(raw, &job.projection) {
                 Ok(()) => {
                     if let Err(msg) = job.render(Some(&doc), variables, &mut vm, &mut output) {
                         errors.push((exit::RUNTIME, format!("{file}:{line_no}: {msg}")));

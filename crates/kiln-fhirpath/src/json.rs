@@ -275,6 +275,31 @@ impl Document {
         self.reparse_projected(src, projection)
     }
 
+    /// Like [`Document::reparse_str`] for raw bytes (an NDJSON line as read):
+    /// validates them as UTF-8 with `simdutf8`'s vectorised check, copies them
+    /// into the document's own buffer and parses.
+    ///
+    /// # Errors
+    /// "invalid UTF-8" at the offset of the first bad byte; otherwise as
+    /// [`Document::parse`].
+    pub fn reparse_bytes(
+        &mut self,
+        bytes: &[u8],
+        projection: &Projection,
+    ) -> Result<(), JsonError> {
+        let text = match simdutf8::compat::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => {
+                self.nodes.clear();
+                return Err(JsonError {
+                    message: "invalid UTF-8".into(),
+                    offset: e.valid_up_to(),
+                });
+            }
+        };
+        self.reparse_str(text, projection)
+    }
+
     fn reparse_with(
         &mut self,
         text: String,
@@ -1765,6 +1790,17 @@ mod tests {
         // Re-parsing restores a full document.
         doc.reparse(text.to_string()).unwrap();
         assert_eq!(doc.text(), text);
+    }
+
+    #[test]
+    fn reparse_bytes_validates_utf8() {
+        let all = crate::reach::Projection::everything();
+        let mut doc = Document::default();
+        doc.reparse_bytes("{\"a\":\"é\"}".as_bytes(), &all).unwrap();
+        assert_eq!(doc.str(doc.get(0, "a").unwrap()), Some("é"));
+        let e = doc.reparse_bytes(b"{\"a\":\"\xff\"}", &all).unwrap_err();
+        assert_eq!((e.message.as_str(), e.offset), ("invalid UTF-8", 6));
+        assert!(doc.is_empty());
     }
 
     #[test]

@@ -60,7 +60,8 @@ impl Engine for Kiln {
 
     fn prepare_for(&self, c: &Self::Compiled, line: &str) -> Result<Self::Input, String> {
         let mut doc = kiln_fhirpath::Document::default();
-        doc.reparse_projected(line.to_string(), c.projection()).map_err(|e| e.to_string())?;
+        doc.reparse_projected(line.to_string(), c.projection())
+            .map_err(|e| e.to_string())?;
         // Parsed resources held in memory keep only the bytes their nodes use.
         doc.compact();
         Ok(doc)
@@ -87,15 +88,17 @@ impl Engine for Kiln {
         let mut doc = kiln_fhirpath::Document::default();
         let mut stash: kiln_fhirpath::Vm<'static> = kiln_fhirpath::Vm::new();
         let mut out_stash: Vec<kiln_fhirpath::Value<'static>> = Vec::new();
-        let mut line = String::new();
+        let mut line = Vec::new();
         let mut rendered = String::new();
         let everything = kiln_fhirpath::reach::Projection::everything();
-        while next_line(reader, &mut line, &mut pass) {
-            // The line is copied into the document's own buffer: no allocation per line.
+        // Lines are read as `kiln fhirpath eval` reads them: newlines found by
+        // `memchr`, bytes validated once by `Document::reparse_bytes` and
+        // copied into the document's own buffer (no allocation per line).
+        while next_line_bytes(reader, &mut line, &mut pass) {
             let parsed = if self.full_parse {
-                doc.reparse_str(&line, &everything)
+                doc.reparse_bytes(&line, &everything)
             } else {
-                doc.reparse_str(&line, c.projection())
+                doc.reparse_bytes(&line, c.projection())
             };
             if let Err(e) = parsed {
                 pass.fail(|| format!("json: {e}"));
@@ -121,6 +124,46 @@ impl Engine for Kiln {
             stash = vm.recycle();
         }
         pass
+    }
+}
+
+/// Reads the next non-blank line into `line` without its line ending (as
+/// [`next_line`], as bytes): `false` at the end of input or on a read error.
+fn next_line_bytes(reader: &mut dyn BufRead, line: &mut Vec<u8>, pass: &mut Pass) -> bool {
+    loop {
+        line.clear();
+        let mut read_any = false;
+        loop {
+            let buf = match reader.fill_buf() {
+                Ok(buf) => buf,
+                Err(e) => {
+                    pass.fail(|| format!("read: {e}"));
+                    return false;
+                }
+            };
+            if buf.is_empty() {
+                break;
+            }
+            read_any = true;
+            if let Some(i) = memchr::memchr(b'\n', buf) {
+                line.extend_from_slice(&buf[..i]);
+                reader.consume(i + 1);
+                break;
+            }
+            let n = buf.len();
+            line.extend_from_slice(buf);
+            reader.consume(n);
+        }
+        if !read_any {
+            return false;
+        }
+        while line.last().is_some_and(|&b| b == b'\r' || b == b'\n') {
+            line.pop();
+        }
+        if !line.iter().all(u8::is_ascii_whitespace) {
+            pass.inputs += 1;
+            return true;
+        }
     }
 }
 

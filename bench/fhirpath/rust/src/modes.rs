@@ -202,7 +202,10 @@ fn mode_a<E: Engine>(e: &E, o: &Opts) -> Result<Json, String> {
         let own: Vec<E::Input>;
         let inputs: &[E::Input] = if e.prepares_per_expression() {
             match catch_unwind(AssertUnwindSafe(|| {
-                lines.iter().map(|l| e.prepare_for(&compiled, l)).collect::<Result<Vec<_>, _>>()
+                lines
+                    .iter()
+                    .map(|l| e.prepare_for(&compiled, l))
+                    .collect::<Result<Vec<_>, _>>()
             }))
             .unwrap_or_else(|p| Err(panic_message(p)))
             {
@@ -211,7 +214,10 @@ fn mode_a<E: Engine>(e: &E, o: &Opts) -> Result<Json, String> {
                     &own
                 }
                 Err(err) => {
-                    results.insert(row.id.clone(), json!({"ok": false, "stage": "input", "error": err}));
+                    results.insert(
+                        row.id.clone(),
+                        json!({"ok": false, "stage": "input", "error": err}),
+                    );
                     continue;
                 }
             }
