@@ -88,6 +88,19 @@ fn generated_sources() {
     );
 }
 
+#[test]
+fn control_flow_patterns_are_found_by_search() {
+    let mut g = Generator::new();
+    let mut s = load("factorial.json");
+    s.implementation = None;
+    let w = g.generate(&s).unwrap();
+    assert_eq!(w.pattern, "recursive-reduction", "{}", w.source());
+    let mut s = load("sum-squares-to-n.json");
+    s.implementation = None;
+    let w = g.generate(&s).unwrap();
+    assert_eq!(w.body, "0 swap 1+ 1 ?do i dup * + loop");
+}
+
 fn fails(name: &str) -> GenError {
     let mut g = Generator::new();
     g.generate(&load(&format!("failing/{name}")))

@@ -390,7 +390,8 @@ impl Generator {
         for cand in cands {
             // Straight-line bodies are checked with the text API first
             // (no compilation); control structures need the compiler.
-            if let Ok(e) = crate::infer::infer(&cand.body)
+            if patterns::straight_line(&cand.body)
+                && let Ok(e) = crate::infer::infer(&cand.body)
                 && !declared.admits(&e)
             {
                 continue;

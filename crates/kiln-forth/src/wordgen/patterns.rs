@@ -423,6 +423,21 @@ pub fn check_body(body: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Control-structure words: a body with any of them is not a straight
+/// sequence, so the text effect API (which composes words in order) does
+/// not apply to it.
+const CONTROL_WORDS: &[&str] = &[
+    "IF", "ELSE", "THEN", "BEGIN", "UNTIL", "WHILE", "REPEAT", "AGAIN", "DO", "?DO", "LOOP",
+    "+LOOP", "I", "J", "LEAVE", "UNLOOP", "EXIT", "RECURSE", "CASE", "OF", "ENDOF", "ENDCASE",
+];
+
+/// True when `body` has no control-structure word (its effect is the
+/// composition of its words' effects, so `infer::infer` gives it).
+pub fn straight_line(body: &str) -> bool {
+    body.split_ascii_whitespace()
+        .all(|t| !CONTROL_WORDS.iter().any(|c| c.eq_ignore_ascii_case(t)))
+}
+
 /// Resolves one parameter value to its code.
 ///
 /// # Errors

@@ -399,10 +399,10 @@ impl Spec {
             }
             for (i, it) in items.iter().enumerate() {
                 check_name(&format!("stack_effect.{side}[{i}].name"), &it.name)?;
-                if it.name.contains(['(', ')']) {
+                if it.name.contains(['(', ')']) || it.name == "--" {
                     return Err(fail(
                         format!("stack_effect.{side}[{i}].name"),
-                        "item names cannot contain parentheses",
+                        "item names cannot contain parentheses or be `--`",
                     ));
                 }
                 if type_kind(&it.ty).is_none() {
