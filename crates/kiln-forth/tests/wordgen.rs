@@ -368,3 +368,36 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Mangled specifications (a span of the text replaced by random
+    /// characters) parse to a clear error or generate under small limits:
+    /// never a panic or a hang.
+    #[test]
+    fn mangled_specs_never_panic(
+        which in 0usize..4,
+        at in 0usize..400,
+        len in 0usize..12,
+        junk in "[ -~]{0,12}",
+    ) {
+        let file = ["square.json", "gcd.json", "sum-to-n.json", "swap.json"][which];
+        let text = std::fs::read_to_string(specs_dir().join(file)).unwrap();
+        let at = at.min(text.len());
+        let end = (at + len).min(text.len());
+        if !text.is_char_boundary(at) || !text.is_char_boundary(end) {
+            return Ok(());
+        }
+        let mangled = format!("{}{}{}", &text[..at], junk, &text[end..]);
+        if let Ok(spec) = Spec::from_json(&mangled) {
+            let mut g = Generator::with_options(GenOptions {
+                fuel_per_case: 1 << 18,
+                fuel_per_spec: 1 << 20,
+                max_candidates: 16,
+            });
+            let _ = g.generate(&spec);
+        }
+        let _ = StoreBytes::from_slice(mangled.as_bytes()).access().map(|s| s.len());
+    }
+}
