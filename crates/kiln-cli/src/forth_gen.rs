@@ -109,6 +109,9 @@ fn print_word(g: &Generated, spec: &Spec, quiet: bool) {
             "\\ {}{desc}\n\\ pattern {}{params}; effect {}; {} test case(s) passed",
             g.word, g.pattern, g.effect, g.cases
         );
+        for p in &spec.properties {
+            println!("\\ property: {}", p.replace('\n', " "));
+        }
     }
     println!("{}", g.source());
 }

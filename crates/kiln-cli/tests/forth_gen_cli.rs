@@ -47,6 +47,10 @@ fn prints_the_verified_word() {
         ),
         "{out}"
     );
+    assert!(
+        out.contains("\\ property: square(n) >= 0 unless it overflows\n"),
+        "{out}"
+    );
     let o = run(&["forth", "gen", "-q", &spec("factorial.json")]);
     assert_eq!(
         stdout(&o),
