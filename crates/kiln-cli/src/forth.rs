@@ -1,5 +1,5 @@
-//! `kiln forth [FILE]... [-e CODE]...`, `kiln forth` (REPL) and
-//! `kiln forth check FILE...`: argument plumbing, the REPL's line editing
+//! `kiln forth [FILE]... [-e CODE]...`, `kiln forth` (REPL),
+//! `kiln forth check FILE...` and `kiln forth gen SPEC...` (`forth_gen.rs`): argument plumbing, the REPL's line editing
 //! and Ctrl-C, exit codes. The Forth system is `kiln_forth::Forth`.
 //!
 //! Files run first, in order, then each `-e` text. Exit status: 0 ok
@@ -10,6 +10,9 @@
 
 use crate::exit;
 use clap::{Args, Subcommand};
+
+#[path = "forth_gen.rs"]
+mod forth_gen;
 use kiln_forth::{Forth, ForthError, Options};
 use std::path::PathBuf;
 
@@ -41,6 +44,8 @@ pub enum ForthCommand {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Generate verified words from JSON specifications (pattern templates, effect check, test cases).
+    Gen(forth_gen::GenArgs),
 }
 
 fn status_of(e: &ForthError) -> u8 {
@@ -85,8 +90,10 @@ fn load(forth: &mut Forth, files: &[PathBuf], eval: &[String]) -> u8 {
 
 /// Runs `kiln forth …` and returns the exit status.
 pub fn run(args: ForthArgs) -> u8 {
-    if let Some(ForthCommand::Check { files, quiet }) = args.command {
-        return check(&files, quiet);
+    match args.command {
+        Some(ForthCommand::Check { files, quiet }) => return check(&files, quiet),
+        Some(ForthCommand::Gen(g)) => return forth_gen::run(g),
+        None => {}
     }
     let mut forth = Forth::with_options(Options::default());
     let flag = forth.interrupt_handle();

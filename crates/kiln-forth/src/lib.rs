@@ -46,6 +46,7 @@ pub mod numeric;
 mod sys;
 pub mod system;
 pub mod vm;
+pub mod wordgen;
 pub mod words;
 
 pub use diag::ForthError;
