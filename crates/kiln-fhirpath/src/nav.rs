@@ -147,6 +147,12 @@ fn push_unknown<'a>(
     probe: &KeyProbe,
     out: &mut Vec<Value<'a>>,
 ) {
+    // Look in the document first: a name the model does not define is
+    // usually absent, and then no model lookup is needed.
+    let (value, ext) = node.doc.get_with_extension_probe(obj, name, probe);
+    if value == NONE && ext == NONE {
+        return;
+    }
     let ty = if node.ty == TypeId::ANY {
         TypeId::ANY
     } else {
@@ -154,7 +160,7 @@ fn push_unknown<'a>(
             .json_key(node.ty, name)
             .map_or(TypeId::ANY, |(_, t)| t)
     };
-    push_member(model, node.doc, obj, name, probe, ty, out);
+    push_items(model, node.doc, value, ext, ty, out);
 }
 
 /// Appends the children of `obj` for element `name` of type `ty` (a single type or a choice).

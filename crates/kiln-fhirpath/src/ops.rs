@@ -135,19 +135,23 @@ fn normalize_ws_lower(s: &str) -> String {
 
 /// Structural equality of complex elements: same child names, equal children in order.
 fn complex_equal(model: &Model, a: &Value<'_>, b: &Value<'_>, equivalent: bool) -> bool {
-    let mut ca = Vec::new();
-    let mut cb = Vec::new();
-    crate::nav::children(model, a, &mut ca);
-    crate::nav::children(model, b, &mut cb);
     if !matches!(a, Value::Node(_) | Value::Object(_))
         || !matches!(b, Value::Node(_) | Value::Object(_))
     {
         return false;
     }
     if let (Value::Node(x), Value::Node(y)) = (a, b) {
+        // The same element of the same document is equal to itself.
+        if std::ptr::eq(x.doc, y.doc) && x.value == y.value && x.ext == y.ext {
+            return true;
+        }
         // Compare member names too, not only child values.
         return json_equal(model, x, y, equivalent);
     }
+    let mut ca = Vec::new();
+    let mut cb = Vec::new();
+    crate::nav::children(model, a, &mut ca);
+    crate::nav::children(model, b, &mut cb);
     ca.len() == cb.len()
         && ca.iter().zip(&cb).all(|(x, y)| {
             if equivalent {
