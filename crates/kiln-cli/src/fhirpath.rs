@@ -518,33 +518,27 @@ impl<W: Write> Runner<'_, W> {
     ) {
         let mut doc = Document::default();
         let mut line_no = skipped;
-        let mut line = first.into_bytes();
-        let mut have = !line.is_empty();
-        loop {
-            if !have {
-                line.clear();
-                match read_line_bytes(reader, &mut line) {
-                    Ok(0) => return,
-                    Ok(_) => {}
-                    Err(e) => {
-                        return self.input_error(format!("error: {name}:{}: {e}", line_no + 1));
-                    }
-                }
-            }
-            have = false;
+        let mut process = |raw: &[u8]| {
             line_no += 1;
             if let Some(b) = bar {
-                b.inc(line.len() as u64);
+                b.inc(raw.len() as u64 + 1);
             }
-            let raw = line.strip_suffix(b"\n").unwrap_or(&line);
             let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
             if raw.iter().all(u8::is_ascii_whitespace) {
-                continue;
+                return;
             }
             match doc.reparse_bytes(raw, &self.job.projection) {
                 Ok(()) => self.evaluate(Some(&doc), name, Some(line_no)),
                 Err(e) => self.input_error(format!("error: {name}:{line_no}: {e}")),
             }
+        };
+        if !first.is_empty() {
+            process(first.as_bytes().strip_suffix(b"\n").unwrap_or(first.as_bytes()));
+        }
+        let mut spill = Vec::new();
+        let read = for_each_line(reader, &mut spill, &mut process);
+        if let Err(e) = read {
+            self.input_error(format!("error: {name}:{}: {e}", line_no + 1));
         }
     }
 
@@ -667,12 +661,15 @@ impl<W: Write> Runner<'_, W> {
     }
 }
 
-/// Appends the next line of `reader` to `line`, its `\n` included, and
-/// returns its length in bytes (0 at the end of input). Like
-/// [`BufRead::read_until`], with the newline found by `memchr`'s vectorised
-/// search and without UTF-8 validation (the caller validates the line once).
-fn read_line_bytes(reader: &mut dyn BufRead, line: &mut Vec<u8>) -> io::Result<usize> {
-    let mut total = 0;
+/// Calls `f` with each line of `reader`, its `\n` excluded: in place in the
+/// reader's buffer when the line lies wholly inside it (no copy), otherwise
+/// assembled in `spill`. Newlines are found by `memchr`'s vectorised search;
+/// the bytes are not validated (the caller validates each line once).
+fn for_each_line(
+    reader: &mut dyn BufRead,
+    spill: &mut Vec<u8>,
+    mut f: impl FnMut(&[u8]),
+) -> io::Result<()> {
     loop {
         let buf = match reader.fill_buf() {
             Ok(buf) => buf,
@@ -680,17 +677,29 @@ fn read_line_bytes(reader: &mut dyn BufRead, line: &mut Vec<u8>) -> io::Result<u
             Err(e) => return Err(e),
         };
         if buf.is_empty() {
-            return Ok(total);
+            if !spill.is_empty() {
+                f(spill);
+                spill.clear();
+            }
+            return Ok(());
         }
-        if let Some(i) = memchr::memchr(b'\n', buf) {
-            line.extend_from_slice(&buf[..=i]);
-            reader.consume(i + 1);
-            return Ok(total + i + 1);
+        match memchr::memchr(b'\n', buf) {
+            Some(i) => {
+                if spill.is_empty() {
+                    f(&buf[..i]);
+                } else {
+                    spill.extend_from_slice(&buf[..i]);
+                    f(spill);
+                    spill.clear();
+                }
+                reader.consume(i + 1);
+            }
+            None => {
+                let n = buf.len();
+                spill.extend_from_slice(buf);
+                reader.consume(n);
+            }
         }
-        let n = buf.len();
-        line.extend_from_slice(buf);
-        reader.consume(n);
-        total += n;
     }
 }
 

@@ -88,21 +88,26 @@ impl Engine for Kiln {
         let mut doc = kiln_fhirpath::Document::default();
         let mut stash: kiln_fhirpath::Vm<'static> = kiln_fhirpath::Vm::new();
         let mut out_stash: Vec<kiln_fhirpath::Value<'static>> = Vec::new();
-        let mut line = Vec::new();
         let mut rendered = String::new();
         let everything = kiln_fhirpath::reach::Projection::everything();
+        let projection = if self.full_parse {
+            &everything
+        } else {
+            c.projection()
+        };
         // Lines are read as `kiln fhirpath eval` reads them: newlines found by
-        // `memchr`, bytes validated once by `Document::reparse_bytes` and
-        // copied into the document's own buffer (no allocation per line).
-        while next_line_bytes(reader, &mut line, &mut pass) {
-            let parsed = if self.full_parse {
-                doc.reparse_bytes(&line, &everything)
-            } else {
-                doc.reparse_bytes(&line, c.projection())
-            };
-            if let Err(e) = parsed {
+        // `memchr`, each line parsed in place from the reader's buffer when it
+        // lies wholly inside it, its bytes validated once by
+        // `Document::reparse_bytes` and copied into the document's own buffer.
+        let mut process = |raw: &[u8], pass: &mut Pass| {
+            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+            if raw.iter().all(u8::is_ascii_whitespace) {
+                return;
+            }
+            pass.inputs += 1;
+            if let Err(e) = doc.reparse_bytes(raw, projection) {
                 pass.fail(|| format!("json: {e}"));
-                continue;
+                return;
             }
             let mut vm = std::mem::take(&mut stash).recycle();
             let mut out = recycle_values(std::mem::take(&mut out_stash));
@@ -122,48 +127,41 @@ impl Engine for Kiln {
             }
             out_stash = recycle_values(out);
             stash = vm.recycle();
-        }
-        pass
-    }
-}
-
-/// Reads the next non-blank line into `line` without its line ending (as
-/// [`next_line`], as bytes): `false` at the end of input or on a read error.
-fn next_line_bytes(reader: &mut dyn BufRead, line: &mut Vec<u8>, pass: &mut Pass) -> bool {
-    loop {
-        line.clear();
-        let mut read_any = false;
+        };
+        let mut spill = Vec::new();
         loop {
             let buf = match reader.fill_buf() {
                 Ok(buf) => buf,
                 Err(e) => {
                     pass.fail(|| format!("read: {e}"));
-                    return false;
+                    break;
                 }
             };
             if buf.is_empty() {
+                if !spill.is_empty() {
+                    process(&spill, &mut pass);
+                }
                 break;
             }
-            read_any = true;
-            if let Some(i) = memchr::memchr(b'\n', buf) {
-                line.extend_from_slice(&buf[..i]);
-                reader.consume(i + 1);
-                break;
+            match memchr::memchr(b'\n', buf) {
+                Some(i) => {
+                    if spill.is_empty() {
+                        process(&buf[..i], &mut pass);
+                    } else {
+                        spill.extend_from_slice(&buf[..i]);
+                        process(&spill, &mut pass);
+                        spill.clear();
+                    }
+                    reader.consume(i + 1);
+                }
+                None => {
+                    let n = buf.len();
+                    spill.extend_from_slice(buf);
+                    reader.consume(n);
+                }
             }
-            let n = buf.len();
-            line.extend_from_slice(buf);
-            reader.consume(n);
         }
-        if !read_any {
-            return false;
-        }
-        while line.last().is_some_and(|&b| b == b'\r' || b == b'\n') {
-            line.pop();
-        }
-        if !line.iter().all(u8::is_ascii_whitespace) {
-            pass.inputs += 1;
-            return true;
-        }
+        pass
     }
 }
 
