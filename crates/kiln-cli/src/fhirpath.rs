@@ -533,7 +533,12 @@ impl<W: Write> Runner<'_, W> {
             }
         };
         if !first.is_empty() {
-            process(first.as_bytes().strip_suffix(b"\n").unwrap_or(first.as_bytes()));
+            process(
+                first
+                    .as_bytes()
+                    .strip_suffix(b"\n")
+                    .unwrap_or(first.as_bytes()),
+            );
         }
         let mut spill = Vec::new();
         let read = for_each_line(reader, &mut spill, &mut process);
