@@ -1288,6 +1288,9 @@ impl Forth {
             found = f;
         }
         let code_len = self.hot.code.len() as u32;
+        let prologue = code_len
+            .checked_sub(1)
+            .map_or(0, |c| self.jit_prologue_len(c));
         if let Some(d) = &mut self.def
             && d.comment.is_none()
             && d.part_start == code_len
@@ -1295,7 +1298,7 @@ impl Forth {
                 .dict
                 .words
                 .get(d.xt as usize)
-                .is_some_and(|w| w.cfa == code_len)
+                .is_some_and(|w| w.cfa + prologue == code_len)
         {
             d.comment = Some((String::from_utf8_lossy(&text).into_owned(), start_loc));
         }
