@@ -263,10 +263,9 @@ impl Jit {
 impl Drop for Jit {
     fn drop(&mut self) {
         if let Some(m) = self.module.take() {
-            // SAFETY: the owner of a `Jit` (a language runtime) never keeps
-            // running code or code pointers of it past its drop (see the
-            // crate docs), so no function of this module executes or is
-            // called after its memory is freed.
+            // The owner of a `Jit` (a language runtime) never keeps running
+            // code or code pointers of it past its drop (see the crate docs).
+            // SAFETY: so no function of this module runs after this.
             unsafe { m.free_memory() };
         }
     }

@@ -414,13 +414,12 @@ impl Forth {
             c.stack_floor = here.saturating_sub(NATIVE_STACK as u64).max(1);
         }
         let ctx: *mut JitCtx = c;
-        // SAFETY: `code` was compiled by this system's `Jit` (alive in
-        // `self.jit`) with signature (ctx, sp, rp) -> i64; `ctx` points to
-        // this system's context, whose pointers were just derived from it;
-        // compiled code only touches `ds[..DS_MAX]` and the main memory
-        // region inside their bounds (checked in the code), and reaches the
+        // Compiled code only touches `ds[..DS_MAX]` and the main memory
+        // region inside their bounds (checked in the code) and reaches the
         // rest of the system only through the `rt` helpers, while this
         // function holds no other reference into it.
+        // SAFETY: `code` was compiled by this system's live `Jit` with
+        // signature (ctx, sp, rp) -> i64; `ctx` is this system's context.
         let r = unsafe { code.call3(ctx as i64, sp as i64, rp as i64) };
         let c = &mut *self.jit.ctx;
         if outer {
