@@ -327,8 +327,10 @@ impl Gen<'_, '_, '_> {
         self.b.fb.switch_to_block(cont);
     }
 
-    /// The fuel/interrupt countdown on calls and backward branches.
-    fn tick_check(&mut self) {
+    /// The fuel/interrupt countdown on calls and backward branches; a
+    /// fault is reported at `at` (the call, or the branch's target, as the
+    /// interpreter does).
+    fn tick_check(&mut self, at: u32) {
         let t = self.b.fb.use_var(self.tick);
         let t1 = self.b.fb.ins().iadd_imm_s(t, -1);
         self.b.fb.def_var(self.tick, t1);
@@ -351,7 +353,9 @@ impl Gen<'_, '_, '_> {
         )[0];
         self.load_tick();
         let bad = self.b.fb.ins().icmp_imm_s(IntCC::NotEqual, code, 0);
+        let pc = std::mem::replace(&mut self.pc, at);
         self.fail_if(bad, Code::Dyn(code));
+        self.pc = pc;
         self.b.fb.ins().jump(cont, &[]);
         self.b.fb.switch_to_block(cont);
     }
@@ -517,7 +521,7 @@ impl Gen<'_, '_, '_> {
 
     /// Calls another definition (native when compiled) with effect k → m.
     fn call(&mut self, to: u32, k: u32, m: u32, tail: bool) {
-        self.tick_check();
+        self.tick_check(self.pc);
         self.flush();
         self.store_tick();
         let sp = self.sp_value();
@@ -648,7 +652,7 @@ impl Gen<'_, '_, '_> {
             let taken = self.b.fb.create_block();
             self.b.fb.ins().brif(cond, taken, &[], fall, &[]);
             self.b.fb.switch_to_block(taken);
-            self.tick_check();
+            self.tick_check(to);
             let t = self.target(to);
             self.b.fb.ins().jump(t, &[]);
         } else {
@@ -660,7 +664,7 @@ impl Gen<'_, '_, '_> {
 
     fn jump(&mut self, to: u32) {
         if to <= self.pc {
-            self.tick_check();
+            self.tick_check(to);
         }
         let t = self.target(to);
         self.b.fb.ins().jump(t, &[]);
