@@ -188,8 +188,12 @@ impl Gen<'_> {
                 // a counted loop with a balanced body
                 self.loops += 1;
                 let n = self.rng.below(6);
+                let step: i64 = [1, 1, 2, 3, -1, -2, 5][self.rng.below(7) as usize];
+                let plus = self.rng.chance(40);
                 let (lim, start) = if self.rng.chance(20) {
                     (n, n)
+                } else if plus && step < 0 {
+                    (0, n + 1)
                 } else {
                     (n + 1, 0)
                 };
@@ -200,8 +204,8 @@ impl Gen<'_> {
                     self.seq(out, d + 1, n, nest + 1)
                 };
                 Self::fix(out, e, d);
-                if self.rng.chance(30) {
-                    out.push_str(" 2 +LOOP");
+                if plus {
+                    out.push_str(&format!(" {step} +LOOP"));
                 } else {
                     out.push_str(" LOOP");
                 }

@@ -74,6 +74,7 @@ pub struct Jit {
     ctx: cranelift_codegen::Context,
     fctx: FunctionBuilderContext,
     defined: usize,
+    dump: bool,
 }
 
 /// What [`Jit::define`]'s closure builds a function with: the Cranelift
@@ -150,6 +151,7 @@ impl Jit {
             module: Some(module),
             fctx: FunctionBuilderContext::new(),
             defined: 0,
+            dump: false,
         })
     }
 
@@ -200,8 +202,13 @@ impl Jit {
         build: impl FnOnce(&mut Builder<'_>) -> Result<(), JitError>,
     ) -> Result<(), JitError> {
         let Jit {
-            module, ctx, fctx, ..
+            module,
+            ctx,
+            fctx,
+            dump,
+            ..
         } = self;
+        let dump = *dump;
         let module = module
             .as_mut()
             .unwrap_or_else(|| unreachable!("module is only taken in Drop"));
@@ -229,10 +236,17 @@ impl Jit {
         }
         fb.seal_all_blocks();
         fb.finalize(config);
+        ctx.set_disasm(dump);
         let r = module.define_function(id, ctx).map_err(|e| match e {
             cranelift_module::ModuleError::Compilation(c) => JitError(format!("{c:?}")),
             e => err(e),
         });
+        if dump
+            && let Some(c) = ctx.compiled_code()
+            && let Some(v) = &c.vcode
+        {
+            eprintln!("; function {}\n{v}", id.as_u32());
+        }
         ctx.clear();
         r?;
         self.defined += 1;
@@ -252,6 +266,12 @@ impl Jit {
     /// The entry address of finalised function `id`.
     pub fn code(&self, id: FuncId) -> Code {
         Code(self.module().get_finalized_function(id))
+    }
+
+    /// Print each function's machine code (disassembly) to stderr as it
+    /// is compiled (for `KILN_JIT_DUMP`-style debugging switches).
+    pub fn set_dump(&mut self, on: bool) {
+        self.dump = on;
     }
 
     /// Number of functions defined so far.

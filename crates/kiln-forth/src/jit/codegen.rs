@@ -21,7 +21,7 @@
 
 use super::analyze::{Plan, Sig};
 use super::rt;
-use super::{CTX_DS, CTX_FAULT, CTX_MEM, CTX_MEM_LEN, CTX_STACK_FLOOR, CTX_THROW, CTX_THROW_SP};
+use super::{CTX_FAULT, CTX_STACK_FLOOR, CTX_THROW, CTX_THROW_SP};
 use super::{CTX_TICK, DEOPT, THROWN};
 use crate::isa::Op;
 use crate::memory::{Cell, GUARD};
@@ -41,6 +41,13 @@ pub(crate) struct Env<'a> {
     pub callees: &'a FxHashMap<u32, (FuncId, Sig)>,
     /// The runtime helpers' signatures.
     pub sigs: &'a Sigs,
+    /// Address of the data stack's cell 0 (`Hot::ds`, a box that never moves).
+    pub ds_base: i64,
+    /// Address and length of the main memory region (never reallocated;
+    /// `jit_enter` checks that before running compiled code).
+    pub mem_base: i64,
+    /// See `mem_base`.
+    pub mem_len: i64,
 }
 
 /// Signatures of the runtime helpers (`rt.rs`).
@@ -72,16 +79,25 @@ struct Gen<'a, 'b, 'c> {
     rp0: Value,
     dsb: Value,
     mem: Value,
-    mem_len: Value,
+    /// Input slots' loaded values (leaf definitions only; see `flush`).
+    inputs: Vec<Value>,
     blocks: Vec<Option<Block>>,
+    /// The step of the `+LOOP` being lowered, when it is a constant.
+    const_step: Option<i64>,
     d: i32,
     rd: u32,
     /// Code index of the op being lowered (reported on faults).
     pc: u32,
 }
 
+/// Accesses to the context and the data stack: in bounds (checked at entry).
 fn flags() -> MemFlagsData {
-    MemFlagsData::new()
+    MemFlagsData::trusted()
+}
+
+/// Accesses to Forth memory (after their bounds check; maybe unaligned).
+fn mflags() -> MemFlagsData {
+    MemFlagsData::new().with_notrap()
 }
 
 /// Builds the function for `plan` into `b`.
@@ -131,14 +147,35 @@ pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(
 
     b.fb.switch_to_block(body);
     let base = b.fb.ins().iadd_imm_s(sp, -(plan.n_in as i64));
-    let ds = b.fb.ins().load(I64, flags(), ctx, CTX_DS);
+    let ds = b.fb.ins().iconst(I64, env.ds_base);
     let off = b.fb.ins().ishl_imm_s(base, 3);
     let dsb = b.fb.ins().iadd(ds, off);
-    let mem = b.fb.ins().load(I64, flags(), ctx, CTX_MEM);
-    let mem_len = b.fb.ins().load(I64, flags(), ctx, CTX_MEM_LEN);
+    let mem = b.fb.ins().iconst(I64, env.mem_base);
+    let mut inputs = Vec::new();
     for (i, v) in vars.iter().enumerate().take(plan.n_in as usize) {
         let x = b.fb.ins().load(I64, flags(), dsb, (i * 8) as i32);
         b.fb.def_var(*v, x);
+        inputs.push(x);
+    }
+    // A leaf (no calls, no runtime arithmetic) writes the data stack only
+    // at exit, so input slots still holding their input need no store.
+    let leaf = !plan.ops.iter().any(|op| {
+        matches!(
+            op,
+            Op::Call { .. }
+                | Op::TailCall { .. }
+                | Op::Sys { .. }
+                | Op::StarSlash
+                | Op::StarSlashMod
+                | Op::UmSlashMod
+                | Op::SmSlashRem
+                | Op::FmSlashMod
+                | Op::DPlus
+                | Op::DMinus
+        )
+    });
+    if !leaf {
+        inputs.clear();
     }
     let t = b.fb.ins().load(I64, flags(), ctx, CTX_TICK);
     b.fb.def_var(tick, t);
@@ -155,8 +192,9 @@ pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(
         rp0: rp,
         dsb,
         mem,
-        mem_len,
+        inputs,
         blocks: vec![None; plan.ops.len()],
+        const_step: None,
         d: 0,
         rd: 0,
         pc: plan.start,
@@ -262,6 +300,9 @@ impl Gen<'_, '_, '_> {
         let n = (self.plan.n_in as i32 + self.d).max(0) as usize;
         for i in 0..n {
             let x = self.b.fb.use_var(self.vars[i]);
+            if self.inputs.get(i) == Some(&x) {
+                continue;
+            }
             self.b.fb.ins().store(flags(), x, self.dsb, (i * 8) as i32);
         }
     }
@@ -360,10 +401,15 @@ impl Gen<'_, '_, '_> {
         self.b.fb.switch_to_block(cont);
     }
 
+    /// `GUARD <= addr && addr + size <= len` as one unsigned compare
+    /// against a constant (the region's length is fixed).
     fn in_main(&mut self, addr: Value, size: i64) -> Value {
-        let lo = self.iconst(GUARD as i64);
-        let len = self.mem_len;
-        lower::in_bounds(&mut self.b.fb, addr, lo, len, size)
+        let off = self.b.fb.ins().iadd_imm_s(addr, -(GUARD as i64));
+        let room = self.env.mem_len - GUARD as i64 - size;
+        self.b
+            .fb
+            .ins()
+            .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, off, room)
     }
 
     /// The slow path of a memory access: the runtime does it (or throws).
@@ -394,9 +440,9 @@ impl Gen<'_, '_, '_> {
         self.b.fb.switch_to_block(fast);
         let p = self.b.fb.ins().iadd(self.mem, addr);
         let x = if size == 8 {
-            self.b.fb.ins().load(I64, flags(), p, 0)
+            self.b.fb.ins().load(I64, mflags(), p, 0)
         } else {
-            self.b.fb.ins().uload8(I64, flags(), p, 0)
+            self.b.fb.ins().uload8(I64, mflags(), p, 0)
         };
         self.b.fb.ins().jump(join, &[x.into()]);
         self.b.fb.switch_to_block(slow);
@@ -426,10 +472,10 @@ impl Gen<'_, '_, '_> {
         self.b.fb.switch_to_block(fast);
         let p = self.b.fb.ins().iadd(self.mem, addr);
         if size == 8 {
-            self.b.fb.ins().store(flags(), x, p, 0);
+            self.b.fb.ins().store(mflags(), x, p, 0);
         } else {
             let y = self.b.fb.ins().ireduce(I8, x);
-            self.b.fb.ins().store(flags(), y, p, 0);
+            self.b.fb.ins().store(mflags(), y, p, 0);
         }
         self.b.fb.ins().jump(join, &[]);
         self.b.fb.switch_to_block(slow);
@@ -457,9 +503,9 @@ impl Gen<'_, '_, '_> {
         self.b.fb.ins().brif(ok, fast, &[], slow, &[]);
         self.b.fb.switch_to_block(fast);
         let p = self.b.fb.ins().iadd(self.mem, addr);
-        let x = self.b.fb.ins().load(I64, flags(), p, 0);
+        let x = self.b.fb.ins().load(I64, mflags(), p, 0);
         let y = self.b.fb.ins().iadd(x, n);
-        self.b.fb.ins().store(flags(), y, p, 0);
+        self.b.fb.ins().store(mflags(), y, p, 0);
         self.b.fb.ins().jump(join, &[]);
         self.b.fb.switch_to_block(slow);
         let zero = self.iconst(0);
@@ -480,8 +526,8 @@ impl Gen<'_, '_, '_> {
         self.b.fb.ins().brif(ok, fast, &[], slow, &[]);
         self.b.fb.switch_to_block(fast);
         let p = self.b.fb.ins().iadd(self.mem, addr);
-        let x0 = self.b.fb.ins().load(I64, flags(), p, 0);
-        let x1 = self.b.fb.ins().load(I64, flags(), p, 8);
+        let x0 = self.b.fb.ins().load(I64, mflags(), p, 0);
+        let x1 = self.b.fb.ins().load(I64, mflags(), p, 8);
         self.b.fb.ins().jump(join, &[x0.into(), x1.into()]);
         self.b.fb.switch_to_block(slow);
         let zero = self.iconst(0);
@@ -503,8 +549,8 @@ impl Gen<'_, '_, '_> {
         self.b.fb.ins().brif(ok, fast, &[], slow, &[]);
         self.b.fb.switch_to_block(fast);
         let p = self.b.fb.ins().iadd(self.mem, addr);
-        self.b.fb.ins().store(flags(), x0, p, 0);
-        self.b.fb.ins().store(flags(), x1, p, 8);
+        self.b.fb.ins().store(mflags(), x0, p, 0);
+        self.b.fb.ins().store(mflags(), x1, p, 8);
         self.b.fb.ins().jump(join, &[]);
         self.b.fb.switch_to_block(slow);
         self.rt_mem(rt::MEM_STORE2, addr, x0, x1);
@@ -695,6 +741,16 @@ impl Gen<'_, '_, '_> {
                 let n = self.b.fb.ins().iadd_imm_s(idx, 1);
                 self.set_r(0, n);
                 self.b.fb.ins().icmp(IntCC::Equal, n, limit)
+            }
+            Some(step) if self.const_step.is_some_and(|c| c > 0) => {
+                // A positive constant step crosses the limit boundary iff
+                // 0 <= idx + step - limit < step (unsigned): the general
+                // test below, specialised.
+                let c = self.const_step.unwrap_or(1);
+                let n = self.b.fb.ins().iadd(idx, step);
+                self.set_r(0, n);
+                let nd = self.b.fb.ins().isub(n, limit);
+                self.b.fb.ins().icmp_imm_s(IntCC::UnsignedLessThan, nd, c)
             }
             Some(step) => {
                 let d = self.b.fb.ins().isub(idx, limit);
@@ -1057,7 +1113,9 @@ impl Gen<'_, '_, '_> {
             }
             Op::PlusLoopLit { v, to } => {
                 let step = self.iconst(v.0 as i64);
+                self.const_step = Some(v.0 as i64);
                 self.loop_end(Some(step), to.0);
+                self.const_step = None;
             }
             Op::AddLitLoop { v, to } => {
                 self.unop(|g, a| ins_add(g, a, v.0 as i64));

@@ -105,9 +105,6 @@ pub(crate) struct JitCtx {
     pub forth: *mut Forth,
 }
 
-pub(crate) const CTX_DS: i32 = 0;
-pub(crate) const CTX_MEM: i32 = 8;
-pub(crate) const CTX_MEM_LEN: i32 = 16;
 pub(crate) const CTX_TICK: i32 = 24;
 pub(crate) const CTX_THROW: i32 = 32;
 pub(crate) const CTX_FAULT: i32 = 40;
@@ -135,6 +132,8 @@ pub(crate) struct JitTier {
     by_cfa: FxHashMap<u32, u32>,
     pub(crate) ctx: Box<JitCtx>,
     sigs: Option<codegen::Sigs>,
+    /// Data-stack and main-memory addresses compiled code was built for.
+    layout: Option<(i64, i64, i64)>,
     log: bool,
 }
 
@@ -157,6 +156,7 @@ impl Default for JitTier {
                 forth: std::ptr::null_mut(),
             }),
             sigs: None,
+            layout: None,
             log: std::env::var_os("KILN_JIT_LOG").is_some(),
         }
     }
@@ -359,6 +359,8 @@ impl Forth {
                         call: sig(&[I64; 4], &[I64]),
                         tick: sig(&[I64], &[I64]),
                     });
+                    let mut j = j;
+                    j.set_dump(std::env::var_os("KILN_JIT_DUMP").is_some());
                     self.jit.jit = Some(j);
                 }
                 Err(e) => {
@@ -377,10 +379,21 @@ impl Forth {
             .map_err(|e| e.to_string())?;
         callees.insert(cfa, (fid, plan.sig));
         callees.insert(cfa + 1, (fid, plan.sig));
+        let layout = (
+            self.hot.ds.as_ptr() as i64,
+            self.hot.mem.main.as_ptr() as i64,
+            self.hot.mem.main.len() as i64,
+        );
+        if *tier.layout.get_or_insert(layout) != layout {
+            return Err("memory moved".into());
+        }
         let env = codegen::Env {
             consts: &self.hot.consts,
             callees: &callees,
             sigs,
+            ds_base: layout.0,
+            mem_base: layout.1,
+            mem_len: layout.2,
         };
         jit.define(fid, &sig, |b| codegen::build(b, &plan, &env))
             .map_err(|e| e.to_string())?;
@@ -396,6 +409,16 @@ impl Forth {
         let Some(code) = self.jit.defs.get(id as usize).and_then(|d| d.code) else {
             return Ok(());
         };
+        let layout = (
+            self.hot.ds.as_ptr() as i64,
+            self.hot.mem.main.as_ptr() as i64,
+            self.hot.mem.main.len() as i64,
+        );
+        if self.jit.layout != Some(layout) {
+            // Compiled code addresses the stack and memory directly; they
+            // never move, but if they did, interpreting stays correct.
+            return Ok(());
+        }
         let (sp, rp) = (self.hot.sp, self.hot.rp);
         let me: *mut Forth = self;
         let ds = self.hot.ds.as_mut_ptr();
