@@ -575,7 +575,9 @@ impl Forth {
                 let Some(d) = &self.def else {
                     return Err(Throw(code::INVALID_RECURSION));
                 };
+                // Through the JIT prologue, if the part starts after one.
                 let to = d.part_start;
+                let to = to - to.checked_sub(1).map_or(0, |p| self.jit_prologue_len(p));
                 self.emit(Op::Call { to: Target(to) });
             }
             S::DoesGreater => self.compile_does()?,

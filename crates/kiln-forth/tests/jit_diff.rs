@@ -434,3 +434,36 @@ fn deep_recursion_and_runaway_loops_are_bounded_when_compiled() {
         run(text, JitMode::Always).error
     );
 }
+
+#[test]
+fn auto_mode_compiles_what_gets_hot() {
+    let mut f = Forth::with_options(Options {
+        capture_output: true,
+        jit: JitMode::Auto,
+        ..Options::default()
+    });
+    let fib = ": FIB DUP 2 < IF DROP 1 EXIT THEN DUP 1- RECURSE SWAP 2 - RECURSE + ;";
+    f.interpret("<auto>", fib).unwrap();
+    f.interpret("<auto>", ": SQ DUP * ;  : SUM 0 SWAP 0 DO I + LOOP ;")
+        .unwrap();
+    assert_eq!(f.jit_stats().compiled, 0, "nothing runs yet");
+    // A loop-free word turns hot after HOT_CALLS calls; RECURSE counts.
+    f.interpret("<auto>", "3 SQ DROP 3 SQ DROP").unwrap();
+    assert_eq!(f.jit_stats().compiled, 0);
+    f.interpret("<auto>", "20 FIB").unwrap();
+    assert_eq!(f.stack(), &[10946]);
+    assert_eq!(f.jit_stats().compiled, 1, "FIB compiled while recursing");
+    // A word with a loop compiles at its first call.
+    f.interpret("<auto>", "100 SUM").unwrap();
+    assert_eq!(f.stack(), &[10946, 4950]);
+    assert_eq!(f.jit_stats().compiled, 2);
+    // Off: nothing is ever compiled.
+    let mut g = Forth::with_options(Options {
+        capture_output: true,
+        ..Options::default()
+    });
+    g.interpret("<off>", fib).unwrap();
+    g.interpret("<off>", "20 FIB").unwrap();
+    assert_eq!(g.stack(), &[10946]);
+    assert_eq!(g.jit_stats().definitions, 0);
+}
