@@ -128,6 +128,26 @@ impl Code {
     }
 }
 
+/// Two `i64` results, as a function with signature `(…) -> (i64, i64)`
+/// returns them in the host's C calling convention (`rax:rdx` on System V).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pair(pub i64, pub i64);
+
+impl Code {
+    /// Calls a function of signature `(i64, i64, i64, i64) -> (i64, i64)`
+    /// in the host's C calling convention.
+    ///
+    /// # Safety
+    /// As [`Code::call3`], for this signature.
+    pub unsafe fn call4_2(self, a: i64, b: i64, c: i64, d: i64) -> Pair {
+        // SAFETY: the caller guarantees that `self.0` is a finalised function
+        // with this signature in the C calling convention (see `# Safety`).
+        let f: extern "C" fn(i64, i64, i64, i64) -> Pair = unsafe { std::mem::transmute(self.0) };
+        f(a, b, c, d)
+    }
+}
+
 impl Jit {
     /// A JIT for the host machine, optimising for speed.
     ///
@@ -378,6 +398,25 @@ mod tests {
         jit.finalize().unwrap();
         // SAFETY: `ok` has signature (i64, i64, i64) -> i64 and `jit` is alive.
         assert_eq!(unsafe { jit.code(h).call3(1, 7, 3) }, 7);
+    }
+
+    #[test]
+    fn two_results() {
+        let mut jit = Jit::new().unwrap();
+        let sig = jit.signature(&[I64, I64, I64, I64], &[I64, I64]);
+        let f = jit.declare("swap_sum", &sig).unwrap();
+        jit.define(f, &sig, |b| {
+            let p = b.params().to_vec();
+            let s = b.fb.ins().iadd(p[0], p[1]);
+            let t = b.fb.ins().isub(p[2], p[3]);
+            b.fb.ins().return_(&[t, s]);
+            Ok(())
+        })
+        .unwrap();
+        jit.finalize().unwrap();
+        // SAFETY: `swap_sum` has signature (i64 ×4) -> (i64, i64) and `jit` is alive.
+        let r = unsafe { jit.code(f).call4_2(1, 2, 10, 3) };
+        assert_eq!(r, Pair(7, 3));
     }
 
     #[test]

@@ -103,7 +103,7 @@ fn mflags() -> MemFlagsData {
 /// Builds the function for `plan` into `b`.
 pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(), JitError> {
     let p = b.params().to_vec();
-    let (ctx, sp, rp) = (p[0], p[1], p[2]);
+    let (ctx, sp, rp, tick0) = (p[0], p[1], p[2], p[3]);
     let nslots = (plan.n_in as i32 + plan.max_d).max(0) as usize;
     let vars: Vec<Variable> = (0..nslots).map(|_| b.fb.declare_var(I64)).collect();
     let rvars: Vec<Variable> = (0..plan.max_rd as usize + 1)
@@ -114,20 +114,16 @@ pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(
     // Entry checks: refuse (DEOPT) unless every stack access fits.
     let deopt = b.fb.create_block();
     b.fb.set_cold_block(deopt);
-    let c1 =
-        b.fb.ins()
-            .icmp_imm_s(IntCC::SignedLessThan, sp, plan.n_in as i64);
+    // One unsigned compare: n_in <= sp and sp + max_d <= DS_MAX.
+    let below = b.fb.ins().iadd_imm_s(sp, -(plan.n_in as i64));
+    let c1 = b.fb.ins().icmp_imm_s(
+        IntCC::UnsignedGreaterThan,
+        below,
+        DS_MAX as i64 - plan.max_d as i64 - plan.n_in as i64,
+    );
     let ok1 = b.fb.create_block();
     b.fb.ins().brif(c1, deopt, &[], ok1, &[]);
     b.fb.switch_to_block(ok1);
-    let c2 = b.fb.ins().icmp_imm_s(
-        IntCC::SignedGreaterThan,
-        sp,
-        DS_MAX as i64 - plan.max_d as i64,
-    );
-    let ok2 = b.fb.create_block();
-    b.fb.ins().brif(c2, deopt, &[], ok2, &[]);
-    b.fb.switch_to_block(ok2);
     let c3 = b.fb.ins().icmp_imm_s(
         IntCC::SignedGreaterThan,
         rp,
@@ -136,17 +132,26 @@ pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(
     let ok3 = b.fb.create_block();
     b.fb.ins().brif(c3, deopt, &[], ok3, &[]);
     b.fb.switch_to_block(ok3);
-    let floor = b.fb.ins().load(I64, flags(), ctx, CTX_STACK_FLOOR);
-    let here = b.fb.ins().get_stack_pointer(I64);
-    let c4 = b.fb.ins().icmp(IntCC::UnsignedLessThan, here, floor);
     let body = b.fb.create_block();
-    b.fb.ins().brif(c4, deopt, &[], body, &[]);
+    // Only a definition that calls others can nest native frames.
+    let calls = plan
+        .ops
+        .iter()
+        .any(|op| matches!(op, Op::Call { .. } | Op::TailCall { .. }));
+    if calls {
+        let floor = b.fb.ins().load(I64, flags(), ctx, CTX_STACK_FLOOR);
+        let here = b.fb.ins().get_stack_pointer(I64);
+        let c4 = b.fb.ins().icmp(IntCC::UnsignedLessThan, here, floor);
+        b.fb.ins().brif(c4, deopt, &[], body, &[]);
+    } else {
+        b.fb.ins().jump(body, &[]);
+    }
     b.fb.switch_to_block(deopt);
     let r = b.fb.ins().iconst(I64, DEOPT);
-    b.fb.ins().return_(&[r]);
+    b.fb.ins().return_(&[r, tick0]);
 
     b.fb.switch_to_block(body);
-    let base = b.fb.ins().iadd_imm_s(sp, -(plan.n_in as i64));
+    let base = below;
     let ds = b.fb.ins().iconst(I64, env.ds_base);
     let off = b.fb.ins().ishl_imm_s(base, 3);
     let dsb = b.fb.ins().iadd(ds, off);
@@ -177,8 +182,7 @@ pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(
     if !leaf {
         inputs.clear();
     }
-    let t = b.fb.ins().load(I64, flags(), ctx, CTX_TICK);
-    b.fb.def_var(tick, t);
+    b.fb.def_var(tick, tick0);
 
     let mut g = Gen {
         b,
@@ -340,7 +344,8 @@ impl Gen<'_, '_, '_> {
         self.b.fb.ins().store(flags(), sp, self.ctx, CTX_THROW_SP);
         self.store_tick();
         let r = self.iconst(THROWN);
-        self.b.fb.ins().return_(&[r]);
+        let t = self.b.fb.use_var(self.tick);
+        self.b.fb.ins().return_(&[r, t]);
     }
 
     /// Throws `code` when `cond` (an `i8` condition) holds; continues otherwise.
@@ -364,7 +369,8 @@ impl Gen<'_, '_, '_> {
         self.b.fb.ins().brif(neg, cold, &[], cont, &[]);
         self.b.fb.switch_to_block(cold);
         let t = self.iconst(THROWN);
-        self.b.fb.ins().return_(&[t]);
+        let tick = self.b.fb.ins().load(I64, flags(), self.ctx, CTX_TICK);
+        self.b.fb.ins().return_(&[t, tick]);
         self.b.fb.switch_to_block(cont);
     }
 
@@ -560,16 +566,17 @@ impl Gen<'_, '_, '_> {
 
     fn exit(&mut self) {
         self.flush();
-        self.store_tick();
         let sp = self.sp_value();
-        self.b.fb.ins().return_(&[sp]);
+        let t = self.b.fb.use_var(self.tick);
+        self.b.fb.ins().return_(&[sp, t]);
     }
 
     /// Calls another definition (native when compiled) with effect k → m.
+    /// The fuel countdown travels in registers between compiled
+    /// definitions and through the context to the interpreter.
     fn call(&mut self, to: u32, k: u32, m: u32, tail: bool) {
         self.tick_check(self.pc);
         self.flush();
-        self.store_tick();
         let sp = self.sp_value();
         let rp = self
             .b
@@ -578,25 +585,31 @@ impl Gen<'_, '_, '_> {
             .iadd_imm_s(self.rp0, self.rd as i64 + if tail { 0 } else { 1 });
         let ctx = self.ctx;
         let cont = self.b.fb.create_block();
-        let rv = self.b.fb.append_block_param(cont, I64);
+        let tv = self.b.fb.append_block_param(cont, I64);
         if let Some(&(fid, _)) = self.env.callees.get(&to) {
             let f = self.b.func_ref(fid);
-            let call = self.b.fb.ins().call(f, &[ctx, sp, rp]);
-            let r = self.b.fb.inst_results(call)[0];
+            let t = self.b.fb.use_var(self.tick);
+            let call = self.b.fb.ins().call(f, &[ctx, sp, rp, t]);
+            let (r, t2) = (
+                self.b.fb.inst_results(call)[0],
+                self.b.fb.inst_results(call)[1],
+            );
             let neg = self.b.fb.ins().icmp_imm_s(IntCC::SignedLessThan, r, 0);
             let cold = self.b.fb.create_block();
             self.b.fb.set_cold_block(cold);
-            self.b.fb.ins().brif(neg, cold, &[], cont, &[r.into()]);
+            self.b.fb.ins().brif(neg, cold, &[], cont, &[t2.into()]);
             self.b.fb.switch_to_block(cold);
+            self.b.fb.def_var(self.tick, t2);
             let is_deopt = self.b.fb.ins().icmp_imm_s(IntCC::Equal, r, DEOPT);
             let interp = self.b.fb.create_block();
             let prop = self.b.fb.create_block();
             self.b.fb.ins().brif(is_deopt, interp, &[], prop, &[]);
             self.b.fb.switch_to_block(prop);
             let t = self.iconst(THROWN);
-            self.b.fb.ins().return_(&[t]);
+            self.b.fb.ins().return_(&[t, t2]);
             self.b.fb.switch_to_block(interp);
         }
+        self.store_tick();
         let cfa = self.iconst(to as i64);
         let r = lower::call_host(
             &mut self.b.fb,
@@ -605,12 +618,12 @@ impl Gen<'_, '_, '_> {
             &[ctx, cfa, sp, rp],
         )[0];
         self.propagate_if_neg(r);
-        self.b.fb.ins().jump(cont, &[r.into()]);
+        let t = self.b.fb.ins().load(I64, flags(), self.ctx, CTX_TICK);
+        self.b.fb.ins().jump(cont, &[t.into()]);
         self.b.fb.switch_to_block(cont);
-        let _ = rv;
+        self.b.fb.def_var(self.tick, tv);
         self.d = self.d - k as i32 + m as i32;
         self.reload_top(m);
-        self.load_tick();
     }
 
     fn sys(&mut self, id: u16, k: u32, m: u32) {

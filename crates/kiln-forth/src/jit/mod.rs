@@ -373,7 +373,7 @@ impl Forth {
         let (Some(jit), Some(sigs)) = (tier.jit.as_mut(), tier.sigs.as_ref()) else {
             return Err("no JIT".into());
         };
-        let sig = jit.signature(&[I64, I64, I64], &[I64]);
+        let sig = jit.signature(&[I64; 4], &[I64, I64]);
         let fid = jit
             .declare(&format!("forth_{id}"), &sig)
             .map_err(|e| e.to_string())?;
@@ -431,7 +431,8 @@ impl Forth {
         c.ds = ds;
         c.mem = mem;
         c.mem_len = mem_len;
-        c.tick = self.tick as i64;
+        let tick = self.tick as i64;
+        c.tick = tick;
         let outer = c.stack_floor == 0;
         if outer {
             c.stack_floor = here.saturating_sub(NATIVE_STACK as u64).max(1);
@@ -442,13 +443,14 @@ impl Forth {
         // rest of the system only through the `rt` helpers, while this
         // function holds no other reference into it.
         // SAFETY: `code` was compiled by this system's live `Jit` with
-        // signature (ctx, sp, rp) -> i64; `ctx` is this system's context.
-        let r = unsafe { code.call3(ctx as i64, sp as i64, rp as i64) };
+        // signature (ctx, sp, rp, tick) -> (r, tick); `ctx` is this system's context.
+        let kiln_jit::Pair(r, tick) =
+            unsafe { code.call4_2(ctx as i64, sp as i64, rp as i64, tick) };
         let c = &mut *self.jit.ctx;
         if outer {
             c.stack_floor = 0;
         }
-        self.tick = c.tick.clamp(1, crate::vm::TICK as i64) as u32;
+        self.tick = tick.clamp(1, crate::vm::TICK as i64) as u32;
         // Runtime calls inside set the depth for nested code; the return
         // stack is back where it was.
         self.hot.rp = rp;
