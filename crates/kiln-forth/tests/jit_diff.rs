@@ -204,7 +204,10 @@ impl Gen<'_> {
                     self.seq(out, d + 1, n, nest + 1)
                 };
                 Self::fix(out, e, d);
-                if plus {
+                if plus && self.rng.chance(50) {
+                    // a step computed at run time (not fused into the op)
+                    out.push_str(&format!(" {step} 1 * +LOOP"));
+                } else if plus {
                     out.push_str(&format!(" {step} +LOOP"));
                 } else {
                     out.push_str(" LOOP");

@@ -766,14 +766,19 @@ impl Gen<'_, '_, '_> {
                 self.b.fb.ins().icmp_imm_s(IntCC::UnsignedLessThan, nd, c)
             }
             Some(step) => {
+                // The standard's test, "the index crossed the boundary
+                // between limit-1 and limit", is ((d ^ nd) & (d ^ step)) < 0
+                // with d = index - limit, nd = d + step. Equivalently (and
+                // with the sign test hoisted out of loops where the step is
+                // invariant): (step < 0 ? d : nd) <u |step|.
                 let d = self.b.fb.ins().isub(idx, limit);
                 let nd = self.b.fb.ins().iadd(d, step);
-                let x1 = self.b.fb.ins().bxor(d, nd);
-                let x2 = self.b.fb.ins().bxor(d, step);
-                let both = self.b.fb.ins().band(x1, x2);
+                let neg = self.b.fb.ins().icmp_imm_s(IntCC::SignedLessThan, step, 0);
+                let x = self.b.fb.ins().select(neg, d, nd);
+                let mag = self.b.fb.ins().iabs(step);
                 let n = self.b.fb.ins().iadd(idx, step);
                 self.set_r(0, n);
-                self.b.fb.ins().icmp_imm_s(IntCC::SignedLessThan, both, 0)
+                self.b.fb.ins().icmp(IntCC::UnsignedLessThan, x, mag)
             }
         };
         let exit = self.b.fb.create_block();
