@@ -2,9 +2,10 @@
 //! through `kiln-jit`.
 //!
 //! Calling convention of every compiled definition (the "memory ABI"):
-//! `fn(ctx: *mut JitCtx, sp: i64, rp: i64) -> i64`, where `sp` is the
-//! data-stack depth (the cells live in `ctx.ds`), `rp` the return-stack
-//! depth including the caller's return address. It returns the new depth,
+//! `fn(ctx: *mut JitCtx, sp: i64, rp: i64, tick: i64) -> (i64, i64)`, where
+//! `sp` is the data-stack depth (the cells live in `Hot::ds`), `rp` the
+//! return-stack depth including the caller's return address and `tick` the
+//! fuel countdown (returned updated). It returns the new depth,
 //! [`THROWN`] after an exception (code, faulting op and depth in `ctx`), or
 //! [`DEOPT`] when it refused to start (a stack would under- or overflow, or
 //! native stack is short), having changed nothing: the caller then runs the
