@@ -3,6 +3,9 @@
 #
 #   bench/forth/run.sh [RUNS]        (default 5 runs of each, interleaved)
 #
+# Kiln runs twice: interpreted (--jit=off) and with the JIT tier (--jit=auto,
+# the default: hot definitions compiled to native code through Cranelift).
+#
 # Programs: our own sieve/bubble/matrix/fib (bench/forth/programs, Apache-2.0)
 # and the classic gforth versions in ../shared/forth/bench (GPL: run from
 # there, never copied here) with their C equivalents (../shared/forth/bench/c,
@@ -39,14 +42,16 @@ user_us() { "$@" 2>&1 | grep -o 'user_us=[0-9]*' | head -1 | cut -d= -f2 || true
 median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) print "-"; else print a[int((NR+1)/2)]}'; }
 
 declare -A T
-systems="kiln-ours kiln-classic gforth-classic gforth-fast-classic gforth-fast-ours c-O1 c-O2"
+systems="kiln-ours kiln-classic kiln-jit-ours kiln-jit-classic gforth-classic gforth-fast-classic gforth-fast-ours c-O1 c-O2"
 benches="sieve:siev bubble:bubble matrix:matrix fib:fib"
 for pair in $benches; do
     ours=${pair%%:*}; classic=${pair##*:}
     for sys in $systems; do : > "$WORK/$ours.$sys"; done
     for r in $(seq "$RUNS"); do
-        user_us "$KILN" forth "$OURS/$ours.fs" "$OURS/timer.fs" -e "time-main bye" >> "$WORK/$ours.kiln-ours"
-        (cd "$SHARED" && user_us "$KILN" forth "$classic.fs" timeit.fs -e "time-main bye") >> "$WORK/$ours.kiln-classic"
+        user_us "$KILN" forth --jit=off "$OURS/$ours.fs" "$OURS/timer.fs" -e "time-main bye" >> "$WORK/$ours.kiln-ours"
+        (cd "$SHARED" && user_us "$KILN" forth --jit=off "$classic.fs" timeit.fs -e "time-main bye") >> "$WORK/$ours.kiln-classic"
+        user_us "$KILN" forth --jit=auto "$OURS/$ours.fs" "$OURS/timer.fs" -e "time-main bye" >> "$WORK/$ours.kiln-jit-ours"
+        (cd "$SHARED" && user_us "$KILN" forth --jit=auto "$classic.fs" timeit.fs -e "time-main bye") >> "$WORK/$ours.kiln-jit-classic"
         if command -v gforth >/dev/null; then
             (cd "$SHARED" && user_us gforth -e "warnings off" "$classic.fs" timeit.fs -e "time-main bye") >> "$WORK/$ours.gforth-classic"
             (cd "$SHARED" && user_us gforth-fast -e "warnings off" "$classic.fs" timeit.fs -e "time-main bye") >> "$WORK/$ours.gforth-fast-classic"
@@ -60,25 +65,29 @@ for pair in $benches; do
     done
 done
 
-ms() { [ "$1" = "-" ] && echo "-" || awk -v u="$1" 'BEGIN {printf "%.0f", u/1000}'; }
+ms() { [ "$1" = "-" ] && echo "-" || awk -v u="$1" 'BEGIN {printf "%.1f", u/1000}'; }
 ratio() { { [ "$1" = "-" ] || [ "$2" = "-" ] || [ "$2" = 0 ]; } && echo "-" || awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'; }
 best() { { [ "$1" = "-" ] && echo "$2"; } || { [ "$2" = "-" ] && echo "$1"; } || { [ "$1" -lt "$2" ] && echo "$1" || echo "$2"; }; }
 
 echo "Forth benchmarks — median user CPU ms of $RUNS runs (kernel only)"
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; $(gforth --version 2>&1 | head -1 || true); $(gcc --version | head -1)"
 echo
-printf '| %-7s | %9s | %12s | %14s | %19s | %16s | %7s | %7s | %16s | %13s |\n' \
-    bench "kiln ours" "kiln classic" "gforth classic" "gforth-fast classic" "gforth-fast ours" "gcc -O1" "gcc -O2" "kiln/gforth-fast" "kiln/best C"
-echo "|---------|----------:|-------------:|---------------:|--------------------:|-----------------:|--------:|--------:|-----------------:|--------------:|"
+printf '| %-7s | %11s | %14s | %9s | %12s | %14s | %19s | %16s | %7s | %7s | %6s | %16s | %13s | %17s |\n' \
+    bench "kiln interp" "kiln interp cl" "kiln jit" "kiln jit cl" "gforth classic" "gforth-fast classic" "gforth-fast ours" "gcc -O1" "gcc -O2" "best C" "jit/gforth-fast" "interp/best C" "jit/best C"
+echo "|---------|------------:|---------------:|----------:|-------------:|---------------:|--------------------:|-----------------:|--------:|--------:|-------:|----------------:|--------------:|-----------------:|"
 for pair in $benches; do
     b=${pair%%:*}
     c=$(best "${T[$b.c-O1]}" "${T[$b.c-O2]}")
-    printf '| %-7s | %9s | %12s | %14s | %19s | %16s | %7s | %7s | %16s | %13s |\n' "$b" \
-        "$(ms "${T[$b.kiln-ours]}")" "$(ms "${T[$b.kiln-classic]}")" "$(ms "${T[$b.gforth-classic]}")" \
+    printf '| %-7s | %11s | %14s | %9s | %12s | %14s | %19s | %16s | %7s | %7s | %6s | %16s | %13s | %17s |\n' "$b" \
+        "$(ms "${T[$b.kiln-ours]}")" "$(ms "${T[$b.kiln-classic]}")" \
+        "$(ms "${T[$b.kiln-jit-ours]}")" "$(ms "${T[$b.kiln-jit-classic]}")" \
+        "$(ms "${T[$b.gforth-classic]}")" \
         "$(ms "${T[$b.gforth-fast-classic]}")" "$(ms "${T[$b.gforth-fast-ours]}")" \
-        "$(ms "${T[$b.c-O1]}")" "$(ms "${T[$b.c-O2]}")" \
-        "$(ratio "${T[$b.kiln-classic]}" "${T[$b.gforth-fast-classic]}")" \
-        "$(ratio "${T[$b.kiln-classic]}" "$c")"
+        "$(ms "${T[$b.c-O1]}")" "$(ms "${T[$b.c-O2]}")" "$(ms "$c")" \
+        "$(ratio "${T[$b.kiln-jit-classic]}" "${T[$b.gforth-fast-classic]}")" \
+        "$(ratio "${T[$b.kiln-classic]}" "$c")" \
+        "$(ratio "${T[$b.kiln-jit-classic]}" "$c")"
 done
 echo
-echo "kiln/gforth-fast and kiln/best C compare the classic programs (same source on both systems)."
+echo "\"cl\" = the classic programs (../shared/forth/bench, the same source as gforth's columns);"
+echo "ratios compare the classic programs. jit = --jit=auto (the default), interp = --jit=off."

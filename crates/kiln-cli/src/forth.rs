@@ -30,6 +30,9 @@ pub struct ForthArgs {
     /// After loading, print the bytecode listing of every word defined.
     #[arg(long)]
     explain: bool,
+    /// Native-code tier: off (interpret), auto (hot definitions), always (every definition at `;`).
+    #[arg(long, value_name = "MODE", default_value = "auto")]
+    jit: kiln_forth::jit::JitMode,
 }
 
 /// `kiln forth` subcommands.
@@ -95,7 +98,10 @@ pub fn run(args: ForthArgs) -> u8 {
         Some(ForthCommand::Gen(g)) => return forth_gen::run(g),
         None => {}
     }
-    let mut forth = Forth::with_options(Options::default());
+    let mut forth = Forth::with_options(Options {
+        jit: args.jit,
+        ..Options::default()
+    });
     let flag = forth.interrupt_handle();
     let _ = ctrlc::set_handler(move || flag.store(true, std::sync::atomic::Ordering::Relaxed));
     if args.files.is_empty() && args.eval.is_empty() {

@@ -182,6 +182,10 @@ impl Forth {
             Kind::Colon => {
                 let hidden = w.flags & HIDDEN != 0;
                 let body_ops = self.hot.code.get(cfa as usize..end as usize).unwrap_or(&[]);
+                let body_ops = match body_ops.split_first() {
+                    Some((Op::JitEntry { .. }, rest)) => rest,
+                    _ => body_ops,
+                };
                 if !hidden && inlinable(body_ops) {
                     let mut ops = body_ops[..body_ops.len() - 1].to_vec();
                     match body_ops.last() {
@@ -383,6 +387,7 @@ impl Forth {
             let name = self.parse_def_name()?;
             self.add_header(&name, Kind::Colon, true)
         };
+        self.jit_prologue(xt);
         self.def = Some(Definition {
             xt,
             cs_base: self.hot.sp,
@@ -429,6 +434,7 @@ impl Forth {
         if self.options.check {
             self.check_definition(def.xt, &def);
         }
+        self.jit_defined(def.xt);
         Ok(())
     }
 

@@ -100,7 +100,9 @@ fn fx(s: &'static str) -> Effect {
 pub fn op_effect(op: Op) -> Option<Effect> {
     let n1 = Effect::new(&[N], &[N]);
     Some(match op {
-        Op::Halt | Op::Nop | Op::LocalsLeave | Op::Unloop | Op::RDrop => Effect::EMPTY,
+        Op::Halt | Op::Nop | Op::JitEntry { .. } | Op::LocalsLeave | Op::Unloop | Op::RDrop => {
+            Effect::EMPTY
+        }
         Op::Lit { .. } | Op::LitK { .. } | Op::I | Op::J | Op::Depth => Effect::new(&[], &[N]),
         Op::Throw => Effect::new(&[N], &[]),
         Op::Dup => fx("( x -- x x )"),

@@ -41,6 +41,10 @@ kiln_core::operand! {
     pub struct Slot(pub u16);
 }
 kiln_core::operand! {
+    /// An index into the JIT tier's table of compilable definitions (`jit/`).
+    pub struct JitId(pub u32);
+}
+kiln_core::operand! {
     /// A count of cells (locals frame size).
     pub struct Count(pub u16);
 }
@@ -342,6 +346,8 @@ kiln_core::define_isa! {
         AddLitLoop { v: Small, to: Target },
         /// superinstruction `Call to; Exit`: jump to `to` (tail call; only where no return-stack word is used)
         TailCall { to: Target },
+        /// colon-definition prologue (JIT tier on): run definition `id`'s native code if compiled, else count the call
+        JitEntry { id: JitId },
     }
 }
 

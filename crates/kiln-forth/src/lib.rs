@@ -39,6 +39,7 @@ mod files;
 pub mod infer;
 mod interp;
 pub mod isa;
+pub mod jit;
 pub mod layout;
 mod listing;
 pub mod memory;

@@ -11,13 +11,11 @@ use std::fmt::Write as _;
 
 impl Forth {
     fn target_name(&self, to: u32, cfa: u32, end: u32) -> String {
-        if let Some(w) = self
-            .dict
-            .words
-            .iter()
-            .rev()
-            .find(|w| w.cfa == to && matches!(w.kind, Kind::Colon) && !w.name.is_empty())
-        {
+        if let Some(w) = self.dict.words.iter().rev().find(|w| {
+            (w.cfa == to || w.cfa + self.jit_prologue_len(w.cfa) == to)
+                && matches!(w.kind, Kind::Colon)
+                && !w.name.is_empty()
+        }) {
             return w.name.to_string();
         }
         if (cfa..=end).contains(&to) {
@@ -42,7 +40,10 @@ impl Forth {
         let Some(w) = self.dict.words.get(xt as usize) else {
             return String::new();
         };
-        let (cfa, end) = (w.cfa, w.end.max(w.cfa));
+        // The JIT prologue (`JitEntry`) is not part of the definition's
+        // bytecode: listings are the same with the tier on or off.
+        let cfa = w.cfa + self.jit_prologue_len(w.cfa);
+        let (cfa, end) = (cfa, w.end.max(cfa));
         let name = if w.name.is_empty() {
             ":NONAME"
         } else {

@@ -575,7 +575,9 @@ impl Forth {
                 let Some(d) = &self.def else {
                     return Err(Throw(code::INVALID_RECURSION));
                 };
+                // Through the JIT prologue, if the part starts after one.
                 let to = d.part_start;
+                let to = to - to.checked_sub(1).map_or(0, |p| self.jit_prologue_len(p));
                 self.emit(Op::Call { to: Target(to) });
             }
             S::DoesGreater => self.compile_does()?,
@@ -1288,6 +1290,9 @@ impl Forth {
             found = f;
         }
         let code_len = self.hot.code.len() as u32;
+        let prologue = code_len
+            .checked_sub(1)
+            .map_or(0, |c| self.jit_prologue_len(c));
         if let Some(d) = &mut self.def
             && d.comment.is_none()
             && d.part_start == code_len
@@ -1295,7 +1300,7 @@ impl Forth {
                 .dict
                 .words
                 .get(d.xt as usize)
-                .is_some_and(|w| w.cfa == code_len)
+                .is_some_and(|w| w.cfa + prologue == code_len)
         {
             d.comment = Some((String::from_utf8_lossy(&text).into_owned(), start_loc));
         }

@@ -49,6 +49,8 @@ pub struct Options {
     pub check_strict: bool,
     /// The block file (7 Block); default `blocks.fb` in `cwd`.
     pub block_file: Option<PathBuf>,
+    /// The native-code tier (`kiln forth --jit`): off, hot words, or every word.
+    pub jit: crate::jit::JitMode,
 }
 
 impl Default for Options {
@@ -66,6 +68,7 @@ impl Default for Options {
             check: false,
             check_strict: false,
             block_file: None,
+            jit: crate::jit::JitMode::Off,
         }
     }
 }
@@ -187,6 +190,8 @@ pub struct Forth {
     pub(crate) replacements: Vec<(Vec<u8>, Vec<u8>)>,
     /// NAME>STRING copies of names in memory, by xt.
     pub(crate) name_strings: rustc_hash::FxHashMap<u32, Cell>,
+    /// The JIT tier (`jit/`).
+    pub(crate) jit: crate::jit::JitTier,
 }
 
 impl Forth {
@@ -248,6 +253,7 @@ impl Forth {
             struct_xt: Vec::new(),
             replacements: Vec::new(),
             name_strings: Default::default(),
+            jit: crate::jit::JitTier::default(),
         };
         let _ = f.hot.mem.store(layout::BASE, 10);
         f.install_builtins();
@@ -469,6 +475,8 @@ impl Forth {
                     self.budget.tick()
                 }
                 Event::Throw(n) => Err(Throw(n)),
+                Event::Jit(id) => self.jit_enter(id, &mut pc),
+                Event::JitCompile(id) => self.jit_hot(id, &mut pc),
             };
             if let Err(e) = r {
                 let fault = if ev == Event::Tick {

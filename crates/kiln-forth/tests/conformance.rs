@@ -13,8 +13,13 @@
 //!
 //! `UPDATE_EXPECT=1 cargo test -p kiln-forth --test conformance` accepts a
 //! change; `KILN_SUITE_VERBOSE=1` prints the suite's output.
+//!
+//! The suite also runs with the JIT tier compiling every definition
+//! (`JitMode::Always`): its per-test results and its whole output must be
+//! identical to the interpreter's.
 
 use kiln_core::ratchet::{self, CaseResult, Outcome};
+use kiln_forth::jit::JitMode;
 use kiln_forth::{Forth, Options};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -96,9 +101,14 @@ fn prelim_cases(out: &str, results: &mut Vec<CaseResult>) {
     }
 }
 
-#[test]
-fn forth2012_suite() {
-    let scratch = std::env::temp_dir().join(format!("kiln-forth-suite-{}", std::process::id()));
+/// Runs the suite with `jit`: the per-test results and the output.
+fn run_suite(jit: JitMode) -> (Vec<CaseResult>, String) {
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let scratch = std::env::temp_dir().join(format!(
+        "kiln-forth-suite-{}-{jit}-{run}",
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&scratch);
     copy_dir(&suite_dir(), &scratch);
     let mut forth = Forth::with_options(Options {
@@ -106,6 +116,7 @@ fn forth2012_suite() {
         input: Some(b"hello\n".to_vec()),
         cwd: Some(scratch.clone()),
         block_file: Some(scratch.join("blocks.fb")),
+        jit,
         ..Options::default()
     });
     let runtests = std::fs::read_to_string(scratch.join("runtests.fth")).expect("runtests.fth");
@@ -190,6 +201,21 @@ fn forth2012_suite() {
         since_last.clear();
     }
     let _ = std::fs::remove_dir_all(&scratch);
+    if jit != JitMode::Off {
+        let stats = forth.jit_stats();
+        assert!(
+            stats.compiled > 100,
+            "the JIT compiled only {stats:?} definitions"
+        );
+        eprintln!("JIT: {stats:?}");
+    }
+    let out = out.replace(scratch.to_str().unwrap_or("?"), "<suite>");
+    (results, out)
+}
+
+#[test]
+fn forth2012_suite() {
+    let (results, out) = run_suite(JitMode::Off);
     let tests = results
         .iter()
         .filter(|r| r.group != "files" && r.group != "prelim")
@@ -199,5 +225,50 @@ fn forth2012_suite() {
                   Regenerate with UPDATE_EXPECT=1 cargo test -p kiln-forth --test conformance";
     if let Err(report) = ratchet::check(&suite_dir(), &results, header) {
         panic!("{report}");
+    }
+}
+
+#[test]
+fn forth2012_suite_is_identical_under_the_jit() {
+    let (off, out_off) = run_suite(JitMode::Off);
+    let (jit, out_jit) = run_suite(JitMode::Always);
+    let show = |r: &[CaseResult]| {
+        r.iter()
+            .map(|c| format!("{} {} {:?}", c.group, c.name, c.outcome))
+            .collect::<Vec<_>>()
+    };
+    let (a, b) = (show(&off), show(&jit));
+    let diff: Vec<String> = a
+        .iter()
+        .zip(&b)
+        .filter(|(x, y)| x != y)
+        .map(|(x, y)| format!("off:    {x}\nalways: {y}"))
+        .take(20)
+        .collect();
+    assert!(
+        diff.is_empty() && a.len() == b.len(),
+        "results differ under --jit=always ({} vs {} cases):\n{}",
+        a.len(),
+        b.len(),
+        diff.join("\n")
+    );
+    if out_off != out_jit {
+        let first = out_off
+            .lines()
+            .zip(out_jit.lines())
+            .position(|(x, y)| x != y)
+            .unwrap_or(0);
+        let ctx = |s: &str| {
+            s.lines()
+                .skip(first.saturating_sub(3))
+                .take(8)
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        panic!(
+            "output differs under --jit=always at line {first}:\n--- off\n{}\n--- always\n{}",
+            ctx(&out_off),
+            ctx(&out_jit)
+        );
     }
 }

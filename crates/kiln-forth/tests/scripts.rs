@@ -9,14 +9,22 @@
 //! * `CODE \ error-text: SUBSTRING` — the rendered diagnostic contains it;
 //! * any other line must run without error (its output is ignored).
 //!
-//! Lines interpret one at a time, so definitions may span lines.
+//! Lines interpret one at a time, so definitions may span lines. Every
+//! script runs on both tiers: interpreted and with the JIT compiling every
+//! definition (`--jit=always`).
 
+use kiln_forth::jit::JitMode;
 use kiln_forth::{Forth, Options};
 use std::path::Path;
 
-fn run_script(path: &Path) -> Vec<String> {
+fn run_script(path: &Path, jit: JitMode) -> Vec<String> {
     let text = std::fs::read_to_string(path).expect("script");
     let name = path.file_name().unwrap().to_string_lossy().to_string();
+    let name = if jit == JitMode::Off {
+        name
+    } else {
+        format!("{name} (--jit={jit})")
+    };
     let mut f = Forth::with_options(Options {
         capture_output: true,
         input: Some(b"typed input\n".to_vec()),
@@ -26,6 +34,7 @@ fn run_script(path: &Path) -> Vec<String> {
             max_depth: 64,
             max_memory: 1 << 24,
         },
+        jit,
         ..Options::default()
     });
     let mut failures = Vec::new();
@@ -105,7 +114,8 @@ fn scripts() {
     assert!(files.len() >= 5, "script files missing");
     let mut failures = Vec::new();
     for p in &files {
-        failures.extend(run_script(p));
+        failures.extend(run_script(p, JitMode::Off));
+        failures.extend(run_script(p, JitMode::Always));
     }
     assert!(
         failures.is_empty(),

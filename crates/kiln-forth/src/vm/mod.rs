@@ -61,6 +61,28 @@ pub(crate) struct Hot {
     pub consts: Vec<Cell>,
     /// Code entry of each execution token.
     pub xts: Vec<u32>,
+    /// The JIT tier's per-definition state, indexed by `Op::JitEntry`'s id.
+    pub jit: Vec<JitSlot>,
+}
+
+/// What `Op::JitEntry` does for one definition (see `crate::jit`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum JitState {
+    /// Not compiled yet: count calls down to a compile attempt.
+    Counting,
+    /// Compiled: run the native code.
+    Ready,
+    /// Not compilable (or compilation failed): stay interpreted.
+    Interpreted,
+}
+
+/// One definition's JIT state as the dispatch loop sees it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct JitSlot {
+    /// Calls left before a compile attempt (while `Counting`).
+    pub countdown: u32,
+    /// See [`JitState`].
+    pub state: JitState,
 }
 
 /// Why the dispatch loop returned to the driver.
@@ -80,6 +102,10 @@ pub(crate) enum Event {
     Tick,
     /// An exception was raised (the pc is synced).
     Throw(i64),
+    /// `JitEntry` of a compiled definition: run its native code (pc is past the entry).
+    Jit(u32),
+    /// `JitEntry` whose call count ran out: try to compile it, then run it.
+    JitCompile(u32),
 }
 
 impl Hot {
@@ -103,6 +129,7 @@ impl Hot {
             mem,
             consts: Vec::new(),
             xts: Vec::new(),
+            jit: Vec::new(),
         }
     }
 

@@ -14,7 +14,7 @@
 //! an explicit depth check, so the loop needs no `unsafe` and no bounds
 //! checks.
 
-use super::{DS_MAX, DS_SIZE, Event, Hot, RS_MAX, RS_SIZE};
+use super::{DS_MAX, DS_SIZE, Event, Hot, JitState, RS_MAX, RS_SIZE};
 use crate::error::code;
 use crate::isa::Op;
 use crate::memory::Cell;
@@ -37,6 +37,7 @@ pub(crate) fn dispatch(hot: &mut Hot, pc_io: &mut u32, floor: usize, tick: &mut 
         mem,
         consts,
         xts,
+        jit,
     } = hot;
     let ds: &mut [Cell; DS_SIZE] = ds;
     let rs: &mut [Cell; RS_SIZE] = rs;
@@ -256,6 +257,20 @@ pub(crate) fn dispatch(hot: &mut Hot, pc_io: &mut u32, floor: usize, tick: &mut 
                 break Event::Halt;
             }
             Op::Nop => {}
+            Op::JitEntry { id } => {
+                if let Some(s) = jit.get_mut(id.0 as usize) {
+                    match s.state {
+                        JitState::Ready => break Event::Jit(id.0),
+                        JitState::Counting => {
+                            s.countdown = s.countdown.saturating_sub(1);
+                            if s.countdown == 0 {
+                                break Event::JitCompile(id.0);
+                            }
+                        }
+                        JitState::Interpreted => {}
+                    }
+                }
+            }
             Op::Lit { v } => push!(v.0 as Cell),
             Op::LitK { k } => match consts.get(k.0 as usize) {
                 Some(&v) => push!(v),

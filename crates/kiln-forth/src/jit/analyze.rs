@@ -1,0 +1,505 @@
+//! Static depth analysis of a colon definition for the JIT: the data- and
+//! return-stack depth before every reachable op (relative to entry), the
+//! cells consumed below entry, the maximum depths, and the exit depth. A
+//! definition whose depths depend on data (a merge with two depths, `?DUP`
+//! outside `?DUP IF`, `PICK`, `EXECUTE`), that uses the return stack below
+//! its own entry, or that uses an op the JIT does not lower, is refused and
+//! stays interpreted. The JIT keeps every stack slot in a register
+//! (a Cranelift variable) on the strength of this analysis.
+
+use crate::infer::sys_effect;
+use crate::isa::Op;
+use crate::words::SysWord;
+
+/// A callee's stack effect in cells: consumes `k`, produces `m`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Sig {
+    pub k: u32,
+    pub m: u32,
+}
+
+/// The result of analysing one definition.
+#[derive(Clone, Debug)]
+pub(crate) struct Plan {
+    /// The body's ops (`code[start..end]`).
+    pub ops: Vec<Op>,
+    /// Code index of `ops[0]`.
+    pub start: u32,
+    /// Per op: `(data depth, return depth)` before it, relative to entry;
+    /// `None` when unreachable.
+    pub at: Vec<Option<(i32, u32)>>,
+    /// Ops that start a basic block (branch targets and loop heads).
+    pub block_start: Vec<bool>,
+    /// Ops fused into the previous one (`?DUP IF`'s branch).
+    pub skip: Vec<bool>,
+    /// Cells consumed below the entry depth.
+    pub n_in: u32,
+    /// Highest depth reached, relative to entry (≥ 0).
+    pub max_d: i32,
+    /// Highest return-stack use including a pushed return address at calls.
+    pub max_rd: u32,
+    /// The definition's effect as a callee.
+    pub sig: Sig,
+}
+
+/// What a call site calls.
+pub(crate) enum Callee {
+    /// A callee whose effect is known.
+    Known(Sig),
+    /// The definition itself (RECURSE).
+    SelfCall,
+    /// Unknown effect: the caller cannot be compiled.
+    Unknown,
+}
+
+enum Ctl {
+    Next,
+    Jump(u32),
+    Cond(u32),
+    /// `?DO`: the branch skips the loop (no loop parameters).
+    QDo(u32),
+    /// `LOOP`/`+LOOP`: the branch keeps the parameters, the exit drops them.
+    LoopEnd(u32),
+    /// `LEAVE`: drop the parameters and jump.
+    Leave(u32),
+    Exit,
+    /// `?DUP IF`: the fall-through keeps x, the branch consumed it.
+    QDupIf(u32),
+}
+
+struct Info {
+    k: u32,
+    m: u32,
+    /// Return-stack cells needed (read or popped) and the change.
+    rneed: u32,
+    rdelta: i32,
+    call: bool,
+    ctl: Ctl,
+}
+
+fn info(
+    op: Op,
+    next: Option<Op>,
+    callee: &dyn Fn(u32) -> Callee,
+    self_sig: Option<Sig>,
+) -> Option<Info> {
+    let i = |k: u32, m: u32| Info {
+        k,
+        m,
+        rneed: 0,
+        rdelta: 0,
+        call: false,
+        ctl: Ctl::Next,
+    };
+    let r = |k: u32, m: u32, rneed: u32, rdelta: i32| Info {
+        k,
+        m,
+        rneed,
+        rdelta,
+        call: false,
+        ctl: Ctl::Next,
+    };
+    let c = |k: u32, m: u32, ctl: Ctl| Info {
+        k,
+        m,
+        rneed: 0,
+        rdelta: 0,
+        call: false,
+        ctl,
+    };
+    let call_sig = |to: u32| match callee(to) {
+        Callee::Known(s) => Some(s),
+        Callee::SelfCall => self_sig,
+        Callee::Unknown => None,
+    };
+    Some(match op {
+        Op::Nop | Op::JitEntry { .. } => i(0, 0),
+        Op::Lit { .. } | Op::LitK { .. } | Op::Depth => i(0, 1),
+        Op::Call { to } => {
+            let s = call_sig(to.0)?;
+            Info {
+                k: s.k,
+                m: s.m,
+                rneed: 0,
+                rdelta: 0,
+                call: true,
+                ctl: Ctl::Next,
+            }
+        }
+        Op::TailCall { to } => {
+            let s = call_sig(to.0)?;
+            Info {
+                k: s.k,
+                m: s.m,
+                rneed: 0,
+                rdelta: 0,
+                call: true,
+                ctl: Ctl::Exit,
+            }
+        }
+        Op::Exit => c(0, 0, Ctl::Exit),
+        Op::AddExit => c(2, 1, Ctl::Exit),
+        Op::DropLitExit { .. } => c(1, 1, Ctl::Exit),
+        Op::Branch { to } => c(0, 0, Ctl::Jump(to.0)),
+        Op::ZBranch { to } | Op::NzBranch { to } => c(1, 0, Ctl::Cond(to.0)),
+        Op::DupZBranch { to } => c(1, 1, Ctl::Cond(to.0)),
+        Op::EqBranch { to }
+        | Op::NeBranch { to }
+        | Op::LtBranch { to }
+        | Op::GtBranch { to }
+        | Op::ULtBranch { to } => c(2, 0, Ctl::Cond(to.0)),
+        Op::LitLtBranch { to, .. } | Op::LitGtBranch { to, .. } | Op::LitEqBranch { to, .. } => {
+            c(1, 0, Ctl::Cond(to.0))
+        }
+        Op::DupLitLtBr { to, .. } => c(1, 1, Ctl::Cond(to.0)),
+        Op::QDup => match next {
+            Some(Op::ZBranch { to }) => c(1, 1, Ctl::QDupIf(to.0)),
+            _ => return None,
+        },
+        Op::Sys { id } => {
+            let w = SysWord::from_u16(id.0)?;
+            let e = sys_effect(w)?;
+            if e.dynamic || e.r_in != 0 || e.r_out != 0 {
+                return None;
+            }
+            Info {
+                k: e.n_in() as u32,
+                m: e.n_out() as u32,
+                rneed: 0,
+                rdelta: 0,
+                call: true,
+                ctl: Ctl::Next,
+            }
+        }
+        Op::Throw => i(1, 0),
+        Op::Dup => i(1, 2),
+        Op::Drop => i(1, 0),
+        Op::Swap => i(2, 2),
+        Op::Over => i(2, 3),
+        Op::Rot | Op::MinusRot => i(3, 3),
+        Op::Nip => i(2, 1),
+        Op::Tuck => i(2, 3),
+        Op::TwoDup => i(2, 4),
+        Op::TwoDrop => i(2, 0),
+        Op::TwoSwap => i(4, 4),
+        Op::TwoOver => i(4, 6),
+        Op::ToR => r(1, 0, 0, 1),
+        Op::RFrom => r(0, 1, 1, -1),
+        Op::RFetch => r(0, 1, 1, 0),
+        Op::TwoToR => r(2, 0, 0, 2),
+        Op::TwoRFrom => r(0, 2, 2, -2),
+        Op::TwoRFetch => r(0, 2, 2, 0),
+        Op::RDrop => r(0, 0, 1, -1),
+        Op::Add
+        | Op::Sub
+        | Op::Mul
+        | Op::Div
+        | Op::Mod
+        | Op::Min
+        | Op::Max
+        | Op::LShift
+        | Op::RShift
+        | Op::And
+        | Op::Or
+        | Op::Xor
+        | Op::Eq
+        | Op::Ne
+        | Op::Lt
+        | Op::Gt
+        | Op::ULt
+        | Op::UGt => i(2, 1),
+        Op::DivMod | Op::UmStar | Op::MStar => i(2, 2),
+        Op::StarSlash => i(3, 1),
+        Op::StarSlashMod | Op::UmSlashMod | Op::SmSlashRem | Op::FmSlashMod => i(3, 2),
+        Op::DPlus | Op::DMinus => i(4, 2),
+        Op::SToD => i(1, 2),
+        Op::Negate
+        | Op::Abs
+        | Op::OnePlus
+        | Op::OneMinus
+        | Op::TwoStar
+        | Op::TwoSlash
+        | Op::Invert
+        | Op::ZeroEq
+        | Op::ZeroNe
+        | Op::ZeroLt
+        | Op::ZeroGt => i(1, 1),
+        Op::Within => i(3, 1),
+        Op::Fetch | Op::CFetch => i(1, 1),
+        Op::Store | Op::CStore | Op::PlusStore => i(2, 0),
+        Op::TwoFetch => i(1, 2),
+        Op::TwoStore => i(3, 0),
+        Op::Do => r(2, 0, 0, 2),
+        Op::QDo { to } => c(2, 0, Ctl::QDo(to.0)),
+        Op::Loop { to } | Op::PlusLoopLit { to, .. } => Info {
+            rneed: 2,
+            ..c(0, 0, Ctl::LoopEnd(to.0))
+        },
+        Op::PlusLoop { to } => Info {
+            rneed: 2,
+            ..c(1, 0, Ctl::LoopEnd(to.0))
+        },
+        Op::DupPlusLoop { to } | Op::AddLitLoop { to, .. } => Info {
+            rneed: 2,
+            ..c(1, 1, Ctl::LoopEnd(to.0))
+        },
+        Op::Leave { to } => Info {
+            rneed: 2,
+            ..c(0, 0, Ctl::Leave(to.0))
+        },
+        Op::Unloop => r(0, 0, 2, -2),
+        Op::I => r(0, 1, 2, 0),
+        Op::J => r(0, 1, 3, 0),
+        Op::AddLit { .. }
+        | Op::MulLit { .. }
+        | Op::AndLit { .. }
+        | Op::EqLit { .. }
+        | Op::LtLit { .. }
+        | Op::GtLit { .. }
+        | Op::DropLit { .. } => i(1, 1),
+        Op::FetchLit { .. } => i(0, 1),
+        Op::StoreLit { .. } | Op::PlusStoreLit { .. } => i(1, 0),
+        Op::IAdd => r(1, 1, 2, 0),
+        Op::IFetch | Op::ICFetch => r(0, 1, 2, 0),
+        Op::IStore | Op::ICStore => r(1, 0, 2, 0),
+        Op::ITwoFetch => r(0, 2, 2, 0),
+        Op::ITwoStore => r(2, 0, 2, 0),
+        Op::ICStoreLit { .. } | Op::ISwap2 => r(0, 0, 2, 0),
+        Op::OverAdd | Op::UnderAddLit { .. } | Op::SwapAddLit { .. } | Op::AddLit2 { .. } => {
+            i(2, 2)
+        }
+        Op::OverFetch | Op::SwapOver | Op::OverFetchMul => i(2, 3),
+        Op::OverFetch2 => i(2, 4),
+        Op::RFromAdd => r(1, 1, 1, -1),
+        Op::RAdd => r(1, 0, 1, 0),
+        Op::DupAddLit { .. } | Op::LitUnder { .. } => i(1, 2),
+        Op::ICFetchZBr { to } => Info {
+            rneed: 2,
+            ..c(0, 0, Ctl::Cond(to.0))
+        },
+        Op::ITwoGtBranch { to } => Info {
+            rneed: 2,
+            ..c(0, 0, Ctl::Cond(to.0))
+        },
+        Op::Halt
+        | Op::Execute
+        | Op::Catch
+        | Op::CatchEnd
+        | Op::Pick
+        | Op::Roll
+        | Op::LocalsEnter { .. }
+        | Op::LocalsLeave
+        | Op::LocalGet { .. }
+        | Op::LocalSet { .. }
+        | Op::Does { .. } => return None,
+    })
+}
+
+/// Analyses `ops` (the body after the `JitEntry`, at code index `start`)
+/// of the definition at `cfa`. `callee` gives the effect of a call target.
+/// Self-recursion is solved by iteration: the exits reached without a
+/// recursive call give a first guess of the effect, which is then checked.
+pub(crate) fn analyze(
+    ops: &[Op],
+    start: u32,
+    cfa: u32,
+    callee: &dyn Fn(u32) -> Callee,
+) -> Result<Plan, String> {
+    let mut guess: Option<Sig> = None;
+    for _ in 0..4 {
+        let p = run(ops, start, cfa, callee, guess)?;
+        match p {
+            Pass::Done(plan) if guess.is_none_or(|g| g == plan.sig) => return Ok(*plan),
+            Pass::Done(plan) => guess = Some(plan.sig),
+            Pass::Guess(s) => guess = Some(s),
+        }
+    }
+    Err("recursive definition with no stable stack effect".into())
+}
+
+enum Pass {
+    Done(Box<Plan>),
+    Guess(Sig),
+}
+
+fn run(
+    ops: &[Op],
+    start: u32,
+    cfa: u32,
+    callee: &dyn Fn(u32) -> Callee,
+    self_sig: Option<Sig>,
+) -> Result<Pass, String> {
+    let n = ops.len();
+    let end = start + n as u32;
+    let mut at: Vec<Option<(i32, u32)>> = vec![None; n];
+    let mut block_start = vec![false; n];
+    let mut skip = vec![false; n];
+    let mut min_d = 0i32;
+    let mut max_d = 0i32;
+    let mut max_rd = 0u32;
+    let mut out: Option<i32> = None;
+    let mut unresolved_self = false;
+    let mut work: Vec<usize> = Vec::new();
+    if n == 0 {
+        return Err("empty body".into());
+    }
+    at[0] = Some((0, 0));
+    work.push(0);
+    let idx = |t: u32| -> Result<usize, String> {
+        if t >= start && t < end {
+            Ok((t - start) as usize)
+        } else if t == cfa {
+            // A branch back to the entry (BEGIN at the start) re-runs the
+            // JitEntry, a no-op: the body's first op.
+            Ok(0)
+        } else {
+            Err(format!("branch target {t} outside the definition"))
+        }
+    };
+    macro_rules! flow {
+        ($j:expr, $st:expr) => {{
+            let j: usize = $j;
+            let st: (i32, u32) = $st;
+            match at[j] {
+                None => {
+                    at[j] = Some(st);
+                    work.push(j);
+                }
+                Some(s) if s == st => {}
+                Some(s) => {
+                    return Err(format!(
+                        "depths differ at a merge (code {}): {:?} and {:?}",
+                        start as usize + j,
+                        s,
+                        st
+                    ));
+                }
+            }
+        }};
+    }
+    while let Some(pc) = work.pop() {
+        let Some((d, rd)) = at[pc] else { continue };
+        let op = ops[pc];
+        if skip[pc] {
+            return Err("a branch into ?DUP IF".into());
+        }
+        let next = ops.get(pc + 1).copied();
+        if matches!(op, Op::Call { to } | Op::TailCall { to } if to.0 == cfa || to.0 == cfa + 1)
+            && self_sig.is_none()
+        {
+            unresolved_self = true;
+            continue;
+        }
+        let Some(inf) = info(op, next, callee, self_sig) else {
+            return Err(format!("{op:?} is not compiled"));
+        };
+        if rd < inf.rneed {
+            return Err("return stack used below the definition's entry".into());
+        }
+        let below = d - inf.k as i32;
+        min_d = min_d.min(below);
+        let d2 = below + inf.m as i32;
+        max_d = max_d.max(d2).max(d);
+        let rd2 = rd as i32 + inf.rdelta;
+        if rd2 < 0 {
+            return Err("return stack used below the definition's entry".into());
+        }
+        let rd2 = rd2 as u32;
+        max_rd = max_rd.max(rd2).max(rd + inf.call as u32);
+        let fall = pc + 1;
+        let need_fall = |f: usize| -> Result<usize, String> {
+            if f < n {
+                Ok(f)
+            } else {
+                Err("falls off the end of the definition".into())
+            }
+        };
+        match inf.ctl {
+            Ctl::Next => flow!(need_fall(fall)?, (d2, rd2)),
+            Ctl::Exit => {
+                if rd2 != 0 {
+                    return Err("EXIT with items on the return stack".into());
+                }
+                match out {
+                    None => out = Some(d2),
+                    Some(o) if o == d2 => {}
+                    Some(_) => return Err("exits at different depths".into()),
+                }
+            }
+            Ctl::Jump(t) => {
+                let j = idx(t)?;
+                block_start[j] = true;
+                flow!(j, (d2, rd2));
+            }
+            Ctl::Cond(t) => {
+                let j = idx(t)?;
+                block_start[j] = true;
+                flow!(j, (d2, rd2));
+                flow!(need_fall(fall)?, (d2, rd2));
+            }
+            Ctl::QDupIf(t) => {
+                // ?DUP IF: nonzero → x kept, continue after the branch; zero → x consumed.
+                let j = idx(t)?;
+                block_start[j] = true;
+                skip[need_fall(fall)?] = true;
+                flow!(j, (d - 1, rd));
+                let f2 = need_fall(fall + 1)?;
+                block_start[f2] = true;
+                flow!(f2, (d, rd));
+            }
+            Ctl::QDo(t) => {
+                let j = idx(t)?;
+                block_start[j] = true;
+                flow!(j, (d2, rd));
+                let f = need_fall(fall)?;
+                block_start[f] = true;
+                flow!(f, (d2, rd + 2));
+                max_rd = max_rd.max(rd + 2);
+            }
+            Ctl::LoopEnd(t) => {
+                let j = idx(t)?;
+                block_start[j] = true;
+                flow!(j, (d2, rd));
+                let f = need_fall(fall)?;
+                block_start[f] = true;
+                flow!(f, (d2, rd - 2));
+            }
+            Ctl::Leave(t) => {
+                let j = idx(t)?;
+                block_start[j] = true;
+                flow!(j, (d2, rd - 2));
+            }
+        }
+        if matches!(op, Op::Do) {
+            // The loop body starts a block (its head is a branch target anyway).
+            if let Some(b) = block_start.get_mut(fall) {
+                *b = true;
+            }
+        }
+    }
+    let Some(out) = out else {
+        if unresolved_self {
+            return Err("recursion with no base case reached".into());
+        }
+        return Err("never returns".into());
+    };
+    let n_in = (-min_d) as u32;
+    let sig = Sig {
+        k: n_in,
+        m: (n_in as i32 + out) as u32,
+    };
+    if unresolved_self {
+        return Ok(Pass::Guess(sig));
+    }
+    Ok(Pass::Done(Box::new(Plan {
+        ops: ops.to_vec(),
+        start,
+        at,
+        block_start,
+        skip,
+        n_in,
+        max_d,
+        max_rd,
+        sig,
+    })))
+}

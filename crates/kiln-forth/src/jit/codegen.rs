@@ -1,0 +1,1328 @@
+//! Lowering one analysed colon definition ([`Plan`]) to Cranelift IR
+//! through `kiln-jit`.
+//!
+//! Calling convention of every compiled definition (the "memory ABI"):
+//! `fn(ctx: *mut JitCtx, sp: i64, rp: i64, tick: i64) -> (i64, i64)`, where
+//! `sp` is the data-stack depth (the cells live in `Hot::ds`), `rp` the
+//! return-stack depth including the caller's return address and `tick` the
+//! fuel countdown (returned updated). It returns the new depth,
+//! [`THROWN`] after an exception (code, faulting op and depth in `ctx`), or
+//! [`DEOPT`] when it refused to start (a stack would under- or overflow, or
+//! native stack is short), having changed nothing: the caller then runs the
+//! definition in the interpreter, which raises the exact error.
+//!
+//! Inside, every stack slot is a Cranelift variable (so values live in
+//! registers, "stack caching" from the static depths of [`Plan`]), the
+//! return stack too (DO loop index and limit, `>R` values); cells are
+//! written to memory only around calls to the runtime or other
+//! definitions, and at exit. Memory accesses are inlined with one unsigned
+//! bounds check against the main region; anything else (segments, invalid
+//! addresses) takes a cold call into the runtime, which raises the same
+//! THROW codes as the interpreter.
+
+use super::analyze::{Plan, Sig};
+use super::rt;
+use super::{CTX_FAULT, CTX_STACK_FLOOR, CTX_THROW, CTX_THROW_SP};
+use super::{CTX_TICK, DEOPT, THROWN};
+use crate::isa::Op;
+use crate::memory::{Cell, GUARD};
+use crate::vm::{DS_MAX, RS_MAX};
+use kiln_jit::condcodes::IntCC;
+use kiln_jit::types::{I8, I64};
+use kiln_jit::{Block, Builder, FuncId, InstBuilder, JitError, MemFlagsData, Signature, Value};
+use kiln_jit::{Variable, lower};
+use rustc_hash::FxHashMap;
+
+/// What codegen needs besides the plan.
+pub(crate) struct Env<'a> {
+    /// 64-bit literals (`LitK`).
+    pub consts: &'a [Cell],
+    /// Code index of each native callee's entry (this definition's
+    /// included) → its function and effect.
+    pub callees: &'a FxHashMap<u32, (FuncId, Sig)>,
+    /// The runtime helpers' signatures.
+    pub sigs: &'a Sigs,
+    /// Address of the data stack's cell 0 (`Hot::ds`, a box that never moves).
+    pub ds_base: i64,
+    /// Address and length of the main memory region (never reallocated;
+    /// `jit_enter` checks that before running compiled code).
+    pub mem_base: i64,
+    /// See `mem_base`.
+    pub mem_len: i64,
+}
+
+/// Signatures of the runtime helpers (`rt.rs`).
+pub(crate) struct Sigs {
+    /// `rt_mem(ctx, kind, addr, v0, v1) -> (value, code)`.
+    pub mem: Signature,
+    /// `rt_arith(ctx, op, cells) -> code`.
+    pub arith: Signature,
+    /// `rt_sys` / `rt_call_interp`: `(ctx, what, sp, rp) -> sp | THROWN`.
+    pub call: Signature,
+    /// `rt_tick(ctx) -> code`.
+    pub tick: Signature,
+}
+
+enum Code {
+    Const(i64),
+    Dyn(Value),
+}
+
+struct Gen<'a, 'b, 'c> {
+    b: &'a mut Builder<'b>,
+    plan: &'c Plan,
+    env: &'c Env<'c>,
+    vars: Vec<Variable>,
+    rvars: Vec<Variable>,
+    tick: Variable,
+    ctx: Value,
+    base: Value,
+    rp0: Value,
+    dsb: Value,
+    mem: Value,
+    /// Input slots' loaded values (leaf definitions only; see `flush`).
+    inputs: Vec<Value>,
+    blocks: Vec<Option<Block>>,
+    /// The step of the `+LOOP` being lowered, when it is a constant.
+    const_step: Option<i64>,
+    d: i32,
+    rd: u32,
+    /// Code index of the op being lowered (reported on faults).
+    pc: u32,
+}
+
+/// Accesses to the context and the data stack: in bounds (checked at entry).
+fn flags() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+/// Accesses to Forth memory (after their bounds check; maybe unaligned).
+fn mflags() -> MemFlagsData {
+    MemFlagsData::new().with_notrap()
+}
+
+/// Builds the function for `plan` into `b`.
+pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(), JitError> {
+    let p = b.params().to_vec();
+    let (ctx, sp, rp, tick0) = (p[0], p[1], p[2], p[3]);
+    let nslots = (plan.n_in as i32 + plan.max_d).max(0) as usize;
+    let vars: Vec<Variable> = (0..nslots).map(|_| b.fb.declare_var(I64)).collect();
+    let rvars: Vec<Variable> = (0..plan.max_rd as usize + 1)
+        .map(|_| b.fb.declare_var(I64))
+        .collect();
+    let tick = b.fb.declare_var(I64);
+
+    // Entry checks: refuse (DEOPT) unless every stack access fits.
+    let deopt = b.fb.create_block();
+    b.fb.set_cold_block(deopt);
+    // One unsigned compare: n_in <= sp and sp + max_d <= DS_MAX.
+    let below = b.fb.ins().iadd_imm_s(sp, -(plan.n_in as i64));
+    let c1 = b.fb.ins().icmp_imm_s(
+        IntCC::UnsignedGreaterThan,
+        below,
+        DS_MAX as i64 - plan.max_d as i64 - plan.n_in as i64,
+    );
+    let ok1 = b.fb.create_block();
+    b.fb.ins().brif(c1, deopt, &[], ok1, &[]);
+    b.fb.switch_to_block(ok1);
+    let c3 = b.fb.ins().icmp_imm_s(
+        IntCC::SignedGreaterThan,
+        rp,
+        RS_MAX as i64 - plan.max_rd as i64,
+    );
+    let ok3 = b.fb.create_block();
+    b.fb.ins().brif(c3, deopt, &[], ok3, &[]);
+    b.fb.switch_to_block(ok3);
+    let body = b.fb.create_block();
+    // Only a definition that calls others can nest native frames.
+    let calls = plan
+        .ops
+        .iter()
+        .any(|op| matches!(op, Op::Call { .. } | Op::TailCall { .. }));
+    if calls {
+        let floor = b.fb.ins().load(I64, flags(), ctx, CTX_STACK_FLOOR);
+        let here = b.fb.ins().get_stack_pointer(I64);
+        let c4 = b.fb.ins().icmp(IntCC::UnsignedLessThan, here, floor);
+        b.fb.ins().brif(c4, deopt, &[], body, &[]);
+    } else {
+        b.fb.ins().jump(body, &[]);
+    }
+    b.fb.switch_to_block(deopt);
+    let r = b.fb.ins().iconst(I64, DEOPT);
+    b.fb.ins().return_(&[r, tick0]);
+
+    b.fb.switch_to_block(body);
+    let base = below;
+    let ds = b.fb.ins().iconst(I64, env.ds_base);
+    let off = b.fb.ins().ishl_imm_s(base, 3);
+    let dsb = b.fb.ins().iadd(ds, off);
+    let mem = b.fb.ins().iconst(I64, env.mem_base);
+    let mut inputs = Vec::new();
+    for (i, v) in vars.iter().enumerate().take(plan.n_in as usize) {
+        let x = b.fb.ins().load(I64, flags(), dsb, (i * 8) as i32);
+        b.fb.def_var(*v, x);
+        inputs.push(x);
+    }
+    // A leaf (no calls, no runtime arithmetic) writes the data stack only
+    // at exit, so input slots still holding their input need no store.
+    let leaf = !plan.ops.iter().any(|op| {
+        matches!(
+            op,
+            Op::Call { .. }
+                | Op::TailCall { .. }
+                | Op::Sys { .. }
+                | Op::StarSlash
+                | Op::StarSlashMod
+                | Op::UmSlashMod
+                | Op::SmSlashRem
+                | Op::FmSlashMod
+                | Op::DPlus
+                | Op::DMinus
+        )
+    });
+    if !leaf {
+        inputs.clear();
+    }
+    b.fb.def_var(tick, tick0);
+
+    let mut g = Gen {
+        b,
+        plan,
+        env,
+        vars,
+        rvars,
+        tick,
+        ctx,
+        base,
+        rp0: rp,
+        dsb,
+        mem,
+        inputs,
+        blocks: vec![None; plan.ops.len()],
+        const_step: None,
+        d: 0,
+        rd: 0,
+        pc: plan.start,
+    };
+    let first = g.block_at(0);
+    g.b.fb.ins().jump(first, &[]);
+    let mut terminated = true;
+    for i in 0..plan.ops.len() {
+        let Some((d, rd)) = plan.at[i] else {
+            terminated = true;
+            continue;
+        };
+        if plan.skip[i] {
+            continue;
+        }
+        if plan.block_start[i] || terminated || i == 0 {
+            let blk = g.block_at(i);
+            if !terminated {
+                g.b.fb.ins().jump(blk, &[]);
+            }
+            g.b.fb.switch_to_block(blk);
+        }
+        g.d = d;
+        g.rd = rd;
+        g.pc = plan.start + i as u32;
+        terminated = g.op(i)?;
+    }
+    if !terminated {
+        return Err(JitError("falls off the end".into()));
+    }
+    Ok(())
+}
+
+impl Gen<'_, '_, '_> {
+    fn block_at(&mut self, i: usize) -> Block {
+        if let Some(b) = self.blocks[i] {
+            return b;
+        }
+        let b = self.b.fb.create_block();
+        self.blocks[i] = Some(b);
+        b
+    }
+
+    fn target(&mut self, to: u32) -> Block {
+        let i = if to == self.plan.start - 1 {
+            0
+        } else {
+            (to - self.plan.start) as usize
+        };
+        self.block_at(i)
+    }
+
+    fn slot(&self, k: u32) -> usize {
+        (self.plan.n_in as i32 + self.d - 1 - k as i32) as usize
+    }
+
+    fn peek(&mut self, k: u32) -> Value {
+        let v = self.vars[self.slot(k)];
+        self.b.fb.use_var(v)
+    }
+
+    fn set(&mut self, k: u32, x: Value) {
+        let v = self.vars[self.slot(k)];
+        self.b.fb.def_var(v, x);
+    }
+
+    fn push(&mut self, x: Value) {
+        self.d += 1;
+        self.set(0, x);
+    }
+
+    fn pop(&mut self) -> Value {
+        let x = self.peek(0);
+        self.d -= 1;
+        x
+    }
+
+    fn r(&mut self, k: u32) -> Value {
+        let v = self.rvars[(self.rd - 1 - k) as usize];
+        self.b.fb.use_var(v)
+    }
+
+    fn set_r(&mut self, k: u32, x: Value) {
+        let v = self.rvars[(self.rd - 1 - k) as usize];
+        self.b.fb.def_var(v, x);
+    }
+
+    fn iconst(&mut self, v: i64) -> Value {
+        self.b.fb.ins().iconst(I64, v)
+    }
+
+    fn mask(&mut self, c: Value) -> Value {
+        lower::bool_to_mask(&mut self.b.fb, c)
+    }
+
+    fn sp_value(&mut self) -> Value {
+        let n = self.plan.n_in as i64 + self.d as i64;
+        self.b.fb.ins().iadd_imm_s(self.base, n)
+    }
+
+    /// Writes every live slot to the data stack in memory.
+    fn flush(&mut self) {
+        let n = (self.plan.n_in as i32 + self.d).max(0) as usize;
+        for i in 0..n {
+            let x = self.b.fb.use_var(self.vars[i]);
+            if self.inputs.get(i) == Some(&x) {
+                continue;
+            }
+            self.b.fb.ins().store(flags(), x, self.dsb, (i * 8) as i32);
+        }
+    }
+
+    /// Reloads the top `m` slots from memory.
+    fn reload_top(&mut self, m: u32) {
+        for k in 0..m {
+            let s = self.slot(k);
+            let x = self.b.fb.ins().load(I64, flags(), self.dsb, (s * 8) as i32);
+            self.b.fb.def_var(self.vars[s], x);
+        }
+    }
+
+    fn store_tick(&mut self) {
+        let t = self.b.fb.use_var(self.tick);
+        self.b.fb.ins().store(flags(), t, self.ctx, CTX_TICK);
+    }
+
+    fn load_tick(&mut self) {
+        let t = self.b.fb.ins().load(I64, flags(), self.ctx, CTX_TICK);
+        self.b.fb.def_var(self.tick, t);
+    }
+
+    /// Emits the exception exit in the current block.
+    fn emit_throw(&mut self, code: Code) {
+        self.flush();
+        let c = match code {
+            Code::Const(c) => self.iconst(c),
+            Code::Dyn(v) => v,
+        };
+        self.b.fb.ins().store(flags(), c, self.ctx, CTX_THROW);
+        let pc = self.iconst(self.pc as i64);
+        self.b.fb.ins().store(flags(), pc, self.ctx, CTX_FAULT);
+        let sp = self.sp_value();
+        self.b.fb.ins().store(flags(), sp, self.ctx, CTX_THROW_SP);
+        self.store_tick();
+        let r = self.iconst(THROWN);
+        let t = self.b.fb.use_var(self.tick);
+        self.b.fb.ins().return_(&[r, t]);
+    }
+
+    /// Throws `code` when `cond` (an `i8` condition) holds; continues otherwise.
+    fn fail_if(&mut self, cond: Value, code: Code) {
+        let cold = self.b.fb.create_block();
+        self.b.fb.set_cold_block(cold);
+        let cont = self.b.fb.create_block();
+        self.b.fb.ins().brif(cond, cold, &[], cont, &[]);
+        self.b.fb.switch_to_block(cold);
+        self.emit_throw(code);
+        self.b.fb.switch_to_block(cont);
+    }
+
+    /// Propagates an exception from a callee (`r < 0`): the callee (or the
+    /// runtime) already recorded code, fault and depth.
+    fn propagate_if_neg(&mut self, r: Value) {
+        let neg = self.b.fb.ins().icmp_imm_s(IntCC::SignedLessThan, r, 0);
+        let cold = self.b.fb.create_block();
+        self.b.fb.set_cold_block(cold);
+        let cont = self.b.fb.create_block();
+        self.b.fb.ins().brif(neg, cold, &[], cont, &[]);
+        self.b.fb.switch_to_block(cold);
+        let t = self.iconst(THROWN);
+        let tick = self.b.fb.ins().load(I64, flags(), self.ctx, CTX_TICK);
+        self.b.fb.ins().return_(&[t, tick]);
+        self.b.fb.switch_to_block(cont);
+    }
+
+    /// The fuel/interrupt countdown on calls and backward branches; a
+    /// fault is reported at `at` (the call, or the branch's target, as the
+    /// interpreter does).
+    fn tick_check(&mut self, at: u32) {
+        let t = self.b.fb.use_var(self.tick);
+        let t1 = self.b.fb.ins().iadd_imm_s(t, -1);
+        self.b.fb.def_var(self.tick, t1);
+        let z = self
+            .b
+            .fb
+            .ins()
+            .icmp_imm_s(IntCC::SignedLessThanOrEqual, t1, 0);
+        let cold = self.b.fb.create_block();
+        self.b.fb.set_cold_block(cold);
+        let cont = self.b.fb.create_block();
+        self.b.fb.ins().brif(z, cold, &[], cont, &[]);
+        self.b.fb.switch_to_block(cold);
+        let ctx = self.ctx;
+        let code = lower::call_host(
+            &mut self.b.fb,
+            &self.env.sigs.tick,
+            rt::rt_tick as *const () as usize,
+            &[ctx],
+        )[0];
+        self.load_tick();
+        let bad = self.b.fb.ins().icmp_imm_s(IntCC::NotEqual, code, 0);
+        let pc = std::mem::replace(&mut self.pc, at);
+        self.fail_if(bad, Code::Dyn(code));
+        self.pc = pc;
+        self.b.fb.ins().jump(cont, &[]);
+        self.b.fb.switch_to_block(cont);
+    }
+
+    /// `GUARD <= addr && addr + size <= len` as one unsigned compare
+    /// against a constant (the region's length is fixed).
+    fn in_main(&mut self, addr: Value, size: i64) -> Value {
+        let off = self.b.fb.ins().iadd_imm_s(addr, -(GUARD as i64));
+        let room = self.env.mem_len - GUARD as i64 - size;
+        self.b
+            .fb
+            .ins()
+            .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, off, room)
+    }
+
+    /// The slow path of a memory access: the runtime does it (or throws).
+    fn rt_mem(&mut self, kind: i64, addr: Value, v0: Value, v1: Value) -> Value {
+        let ctx = self.ctx;
+        let k = self.iconst(kind);
+        let r = lower::call_host(
+            &mut self.b.fb,
+            &self.env.sigs.mem,
+            rt::rt_mem as *const () as usize,
+            &[ctx, k, addr, v0, v1],
+        );
+        let (v, code) = (r[0], r[1]);
+        let bad = self.b.fb.ins().icmp_imm_s(IntCC::NotEqual, code, 0);
+        self.fail_if(bad, Code::Dyn(code));
+        v
+    }
+
+    /// A cell (`size` 8) or byte (1) fetch with THROW -9 outside valid memory.
+    fn fetch(&mut self, addr: Value, size: i64) -> Value {
+        let ok = self.in_main(addr, size);
+        let fast = self.b.fb.create_block();
+        let slow = self.b.fb.create_block();
+        self.b.fb.set_cold_block(slow);
+        let join = self.b.fb.create_block();
+        let v = self.b.fb.append_block_param(join, I64);
+        self.b.fb.ins().brif(ok, fast, &[], slow, &[]);
+        self.b.fb.switch_to_block(fast);
+        let p = self.b.fb.ins().iadd(self.mem, addr);
+        let x = if size == 8 {
+            self.b.fb.ins().load(I64, mflags(), p, 0)
+        } else {
+            self.b.fb.ins().uload8(I64, mflags(), p, 0)
+        };
+        self.b.fb.ins().jump(join, &[x.into()]);
+        self.b.fb.switch_to_block(slow);
+        let zero = self.iconst(0);
+        let y = self.rt_mem(
+            if size == 8 {
+                rt::MEM_FETCH
+            } else {
+                rt::MEM_CFETCH
+            },
+            addr,
+            zero,
+            zero,
+        );
+        self.b.fb.ins().jump(join, &[y.into()]);
+        self.b.fb.switch_to_block(join);
+        v
+    }
+
+    fn store(&mut self, addr: Value, x: Value, size: i64) {
+        let ok = self.in_main(addr, size);
+        let fast = self.b.fb.create_block();
+        let slow = self.b.fb.create_block();
+        self.b.fb.set_cold_block(slow);
+        let join = self.b.fb.create_block();
+        self.b.fb.ins().brif(ok, fast, &[], slow, &[]);
+        self.b.fb.switch_to_block(fast);
+        let p = self.b.fb.ins().iadd(self.mem, addr);
+        if size == 8 {
+            self.b.fb.ins().store(mflags(), x, p, 0);
+        } else {
+            let y = self.b.fb.ins().ireduce(I8, x);
+            self.b.fb.ins().store(mflags(), y, p, 0);
+        }
+        self.b.fb.ins().jump(join, &[]);
+        self.b.fb.switch_to_block(slow);
+        let zero = self.iconst(0);
+        self.rt_mem(
+            if size == 8 {
+                rt::MEM_STORE
+            } else {
+                rt::MEM_CSTORE
+            },
+            addr,
+            x,
+            zero,
+        );
+        self.b.fb.ins().jump(join, &[]);
+        self.b.fb.switch_to_block(join);
+    }
+
+    fn plus_store(&mut self, addr: Value, n: Value) {
+        let ok = self.in_main(addr, 8);
+        let fast = self.b.fb.create_block();
+        let slow = self.b.fb.create_block();
+        self.b.fb.set_cold_block(slow);
+        let join = self.b.fb.create_block();
+        self.b.fb.ins().brif(ok, fast, &[], slow, &[]);
+        self.b.fb.switch_to_block(fast);
+        let p = self.b.fb.ins().iadd(self.mem, addr);
+        let x = self.b.fb.ins().load(I64, mflags(), p, 0);
+        let y = self.b.fb.ins().iadd(x, n);
+        self.b.fb.ins().store(mflags(), y, p, 0);
+        self.b.fb.ins().jump(join, &[]);
+        self.b.fb.switch_to_block(slow);
+        let zero = self.iconst(0);
+        self.rt_mem(rt::MEM_PLUS_STORE, addr, n, zero);
+        self.b.fb.ins().jump(join, &[]);
+        self.b.fb.switch_to_block(join);
+    }
+
+    /// 2@'s fetch: (cell at addr, cell at addr + 8).
+    fn fetch2(&mut self, addr: Value) -> (Value, Value) {
+        let ok = self.in_main(addr, 16);
+        let fast = self.b.fb.create_block();
+        let slow = self.b.fb.create_block();
+        self.b.fb.set_cold_block(slow);
+        let join = self.b.fb.create_block();
+        let v0 = self.b.fb.append_block_param(join, I64);
+        let v1 = self.b.fb.append_block_param(join, I64);
+        self.b.fb.ins().brif(ok, fast, &[], slow, &[]);
+        self.b.fb.switch_to_block(fast);
+        let p = self.b.fb.ins().iadd(self.mem, addr);
+        let x0 = self.b.fb.ins().load(I64, mflags(), p, 0);
+        let x1 = self.b.fb.ins().load(I64, mflags(), p, 8);
+        self.b.fb.ins().jump(join, &[x0.into(), x1.into()]);
+        self.b.fb.switch_to_block(slow);
+        let zero = self.iconst(0);
+        let y0 = self.rt_mem(rt::MEM_FETCH, addr, zero, zero);
+        let a8 = self.b.fb.ins().iadd_imm_s(addr, 8);
+        let y1 = self.rt_mem(rt::MEM_FETCH, a8, zero, zero);
+        self.b.fb.ins().jump(join, &[y0.into(), y1.into()]);
+        self.b.fb.switch_to_block(join);
+        (v0, v1)
+    }
+
+    /// 2!'s store: `x0` at addr, `x1` at addr + 8 (nothing stored on a fault).
+    fn store2(&mut self, addr: Value, x0: Value, x1: Value) {
+        let ok = self.in_main(addr, 16);
+        let fast = self.b.fb.create_block();
+        let slow = self.b.fb.create_block();
+        self.b.fb.set_cold_block(slow);
+        let join = self.b.fb.create_block();
+        self.b.fb.ins().brif(ok, fast, &[], slow, &[]);
+        self.b.fb.switch_to_block(fast);
+        let p = self.b.fb.ins().iadd(self.mem, addr);
+        self.b.fb.ins().store(mflags(), x0, p, 0);
+        self.b.fb.ins().store(mflags(), x1, p, 8);
+        self.b.fb.ins().jump(join, &[]);
+        self.b.fb.switch_to_block(slow);
+        self.rt_mem(rt::MEM_STORE2, addr, x0, x1);
+        self.b.fb.ins().jump(join, &[]);
+        self.b.fb.switch_to_block(join);
+    }
+
+    fn exit(&mut self) {
+        self.flush();
+        let sp = self.sp_value();
+        let t = self.b.fb.use_var(self.tick);
+        self.b.fb.ins().return_(&[sp, t]);
+    }
+
+    /// Calls another definition (native when compiled) with effect k → m.
+    /// The fuel countdown travels in registers between compiled
+    /// definitions and through the context to the interpreter.
+    fn call(&mut self, to: u32, k: u32, m: u32, tail: bool) {
+        self.tick_check(self.pc);
+        self.flush();
+        let sp = self.sp_value();
+        let rp = self
+            .b
+            .fb
+            .ins()
+            .iadd_imm_s(self.rp0, self.rd as i64 + if tail { 0 } else { 1 });
+        let ctx = self.ctx;
+        let cont = self.b.fb.create_block();
+        let tv = self.b.fb.append_block_param(cont, I64);
+        if let Some(&(fid, _)) = self.env.callees.get(&to) {
+            let f = self.b.func_ref(fid);
+            let t = self.b.fb.use_var(self.tick);
+            let call = self.b.fb.ins().call(f, &[ctx, sp, rp, t]);
+            let (r, t2) = (
+                self.b.fb.inst_results(call)[0],
+                self.b.fb.inst_results(call)[1],
+            );
+            let neg = self.b.fb.ins().icmp_imm_s(IntCC::SignedLessThan, r, 0);
+            let cold = self.b.fb.create_block();
+            self.b.fb.set_cold_block(cold);
+            self.b.fb.ins().brif(neg, cold, &[], cont, &[t2.into()]);
+            self.b.fb.switch_to_block(cold);
+            self.b.fb.def_var(self.tick, t2);
+            let is_deopt = self.b.fb.ins().icmp_imm_s(IntCC::Equal, r, DEOPT);
+            let interp = self.b.fb.create_block();
+            let prop = self.b.fb.create_block();
+            self.b.fb.ins().brif(is_deopt, interp, &[], prop, &[]);
+            self.b.fb.switch_to_block(prop);
+            let t = self.iconst(THROWN);
+            self.b.fb.ins().return_(&[t, t2]);
+            self.b.fb.switch_to_block(interp);
+        }
+        self.store_tick();
+        let cfa = self.iconst(to as i64);
+        let r = lower::call_host(
+            &mut self.b.fb,
+            &self.env.sigs.call,
+            rt::rt_call_interp as *const () as usize,
+            &[ctx, cfa, sp, rp],
+        )[0];
+        self.propagate_if_neg(r);
+        let t = self.b.fb.ins().load(I64, flags(), self.ctx, CTX_TICK);
+        self.b.fb.ins().jump(cont, &[t.into()]);
+        self.b.fb.switch_to_block(cont);
+        self.b.fb.def_var(self.tick, tv);
+        self.d = self.d - k as i32 + m as i32;
+        self.reload_top(m);
+    }
+
+    fn sys(&mut self, id: u16, k: u32, m: u32) {
+        self.flush();
+        self.store_tick();
+        let sp = self.sp_value();
+        let rp = self.b.fb.ins().iadd_imm_s(self.rp0, self.rd as i64);
+        let ctx = self.ctx;
+        let w = self.iconst(id as i64);
+        let r = lower::call_host(
+            &mut self.b.fb,
+            &self.env.sigs.call,
+            rt::rt_sys as *const () as usize,
+            &[ctx, w, sp, rp],
+        )[0];
+        self.propagate_if_neg(r);
+        self.d = self.d - k as i32 + m as i32;
+        self.reload_top(m);
+        self.load_tick();
+    }
+
+    /// Runs a double-cell/mixed-precision op in the runtime on the stack in memory.
+    fn arith(&mut self, op: Op, k: u32, m: u32) {
+        // Only the inputs need to be in memory.
+        let first = self.slot(k - 1);
+        for s in first..first + k as usize {
+            let x = self.b.fb.use_var(self.vars[s]);
+            self.b.fb.ins().store(flags(), x, self.dsb, (s * 8) as i32);
+        }
+        let ctx = self.ctx;
+        let which = self.iconst(rt::arith_code(op));
+        let cells = self.b.fb.ins().iadd_imm_s(self.dsb, (first * 8) as i64);
+        let code = lower::call_host(
+            &mut self.b.fb,
+            &self.env.sigs.arith,
+            rt::rt_arith as *const () as usize,
+            &[ctx, which, cells],
+        )[0];
+        let bad = self.b.fb.ins().icmp_imm_s(IntCC::NotEqual, code, 0);
+        self.fail_if(bad, Code::Dyn(code));
+        self.d = self.d - k as i32 + m as i32;
+        self.reload_top(m);
+    }
+
+    fn binop(&mut self, f: impl FnOnce(&mut Self, Value, Value) -> Value) {
+        let b = self.peek(0);
+        let a = self.peek(1);
+        let r = f(self, a, b);
+        self.d -= 1;
+        self.set(0, r);
+    }
+
+    fn unop(&mut self, f: impl FnOnce(&mut Self, Value) -> Value) {
+        let a = self.peek(0);
+        let r = f(self, a);
+        self.set(0, r);
+    }
+
+    fn cmp(&mut self, cc: IntCC) {
+        self.binop(|g, a, b| {
+            let c = g.b.fb.ins().icmp(cc, a, b);
+            g.mask(c)
+        });
+    }
+
+    fn cmp0(&mut self, cc: IntCC) {
+        self.unop(|g, a| {
+            let c = g.b.fb.ins().icmp_imm_s(cc, a, 0);
+            g.mask(c)
+        });
+    }
+
+    fn cmp_imm(&mut self, cc: IntCC, v: i64) {
+        self.unop(|g, a| {
+            let c = g.b.fb.ins().icmp_imm_s(cc, a, v);
+            g.mask(c)
+        });
+    }
+
+    /// Branches to `to` when `cond` holds, else falls through.
+    fn branch_if(&mut self, cond: Value, to: u32) {
+        let back = to <= self.pc;
+        let fall = self.b.fb.create_block();
+        if back {
+            let taken = self.b.fb.create_block();
+            self.b.fb.ins().brif(cond, taken, &[], fall, &[]);
+            self.b.fb.switch_to_block(taken);
+            self.tick_check(to);
+            let t = self.target(to);
+            self.b.fb.ins().jump(t, &[]);
+        } else {
+            let t = self.target(to);
+            self.b.fb.ins().brif(cond, t, &[], fall, &[]);
+        }
+        self.b.fb.switch_to_block(fall);
+    }
+
+    fn jump(&mut self, to: u32) {
+        if to <= self.pc {
+            self.tick_check(to);
+        }
+        let t = self.target(to);
+        self.b.fb.ins().jump(t, &[]);
+    }
+
+    fn shift(&mut self, left: bool) {
+        self.binop(|g, x, u| {
+            let big =
+                g.b.fb
+                    .ins()
+                    .icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, u, 64);
+            let s = if left {
+                g.b.fb.ins().ishl(x, u)
+            } else {
+                g.b.fb.ins().ushr(x, u)
+            };
+            let zero = g.iconst(0);
+            g.b.fb.ins().select(big, zero, s)
+        });
+    }
+
+    /// The end of a counted loop: `step` added to the index (None: +1, LOOP).
+    fn loop_end(&mut self, step: Option<Value>, to: u32) {
+        let idx = self.r(0);
+        let limit = self.r(1);
+        let done = match step {
+            None => {
+                let n = self.b.fb.ins().iadd_imm_s(idx, 1);
+                self.set_r(0, n);
+                self.b.fb.ins().icmp(IntCC::Equal, n, limit)
+            }
+            Some(step) if self.const_step.is_some_and(|c| c > 0) => {
+                // A positive constant step crosses the limit boundary iff
+                // 0 <= idx + step - limit < step (unsigned): the general
+                // test below, specialised.
+                let c = self.const_step.unwrap_or(1);
+                let n = self.b.fb.ins().iadd(idx, step);
+                self.set_r(0, n);
+                let nd = self.b.fb.ins().isub(n, limit);
+                self.b.fb.ins().icmp_imm_s(IntCC::UnsignedLessThan, nd, c)
+            }
+            Some(step) => {
+                // The standard's test, "the index crossed the boundary
+                // between limit-1 and limit", is ((d ^ nd) & (d ^ step)) < 0
+                // with d = index - limit, nd = d + step. Equivalently (and
+                // with the sign test hoisted out of loops where the step is
+                // invariant): (step < 0 ? d : nd) <u |step|.
+                let d = self.b.fb.ins().isub(idx, limit);
+                let nd = self.b.fb.ins().iadd(d, step);
+                let neg = self.b.fb.ins().icmp_imm_s(IntCC::SignedLessThan, step, 0);
+                let x = self.b.fb.ins().select(neg, d, nd);
+                let mag = self.b.fb.ins().iabs(step);
+                let n = self.b.fb.ins().iadd(idx, step);
+                self.set_r(0, n);
+                self.b.fb.ins().icmp(IntCC::UnsignedLessThan, x, mag)
+            }
+        };
+        let exit = self.b.fb.create_block();
+        let again = self.b.fb.create_block();
+        self.b.fb.ins().brif(done, exit, &[], again, &[]);
+        self.b.fb.switch_to_block(again);
+        self.jump(to);
+        self.b.fb.switch_to_block(exit);
+        self.rd -= 2;
+    }
+
+    /// Lowers op `i`; returns true when it ended the block (no fall-through).
+    fn op(&mut self, i: usize) -> Result<bool, JitError> {
+        let op = self.plan.ops[i];
+        let ins_add = |g: &mut Self, a: Value, v: i64| g.b.fb.ins().iadd_imm_s(a, v);
+        match op {
+            Op::Nop | Op::JitEntry { .. } => {}
+            Op::Lit { v } => {
+                let x = self.iconst(v.0 as i64);
+                self.push(x);
+            }
+            Op::LitK { k } => {
+                let Some(&v) = self.env.consts.get(k.0 as usize) else {
+                    return Err(JitError("bad constant index".into()));
+                };
+                let x = self.iconst(v);
+                self.push(x);
+            }
+            Op::Depth => {
+                let x = self.sp_value();
+                self.push(x);
+            }
+            Op::Call { to } => {
+                let s = self.plan_sig_of_call(i, to.0)?;
+                self.call(to.0, s.0, s.1, false);
+            }
+            Op::TailCall { to } => {
+                let s = self.plan_sig_of_call(i, to.0)?;
+                self.call(to.0, s.0, s.1, true);
+                self.exit();
+                return Ok(true);
+            }
+            Op::Exit => {
+                self.exit();
+                return Ok(true);
+            }
+            Op::AddExit => {
+                self.binop(|g, a, b| g.b.fb.ins().iadd(a, b));
+                self.exit();
+                return Ok(true);
+            }
+            Op::DropLitExit { v } => {
+                let x = self.iconst(v.0 as i64);
+                self.set(0, x);
+                self.exit();
+                return Ok(true);
+            }
+            Op::Branch { to } => {
+                self.jump(to.0);
+                return Ok(true);
+            }
+            Op::ZBranch { to } => {
+                let x = self.pop();
+                let z = self.b.fb.ins().icmp_imm_s(IntCC::Equal, x, 0);
+                self.branch_if(z, to.0);
+            }
+            Op::NzBranch { to } => {
+                let x = self.pop();
+                let z = self.b.fb.ins().icmp_imm_s(IntCC::NotEqual, x, 0);
+                self.branch_if(z, to.0);
+            }
+            Op::DupZBranch { to } => {
+                let x = self.peek(0);
+                let z = self.b.fb.ins().icmp_imm_s(IntCC::Equal, x, 0);
+                self.branch_if(z, to.0);
+            }
+            Op::QDup => {
+                // Fused with the following ZBranch (see analyze).
+                let Some(Op::ZBranch { to }) = self.plan.ops.get(i + 1).copied() else {
+                    return Err(JitError("?DUP without IF".into()));
+                };
+                let x = self.peek(0);
+                let z = self.b.fb.ins().icmp_imm_s(IntCC::Equal, x, 0);
+                // Zero: x is consumed (depth d-1 at the target); nonzero: kept.
+                let t = self.target(to.0);
+                let after = self.block_at(i + 2);
+                self.b.fb.ins().brif(z, t, &[], after, &[]);
+                return Ok(true);
+            }
+            Op::EqBranch { to }
+            | Op::NeBranch { to }
+            | Op::LtBranch { to }
+            | Op::GtBranch { to }
+            | Op::ULtBranch { to } => {
+                let b = self.pop();
+                let a = self.pop();
+                let cc = match op {
+                    Op::EqBranch { .. } => IntCC::NotEqual,
+                    Op::NeBranch { .. } => IntCC::Equal,
+                    Op::LtBranch { .. } => IntCC::SignedGreaterThanOrEqual,
+                    Op::GtBranch { .. } => IntCC::SignedLessThanOrEqual,
+                    _ => IntCC::UnsignedGreaterThanOrEqual,
+                };
+                let c = self.b.fb.ins().icmp(cc, a, b);
+                self.branch_if(c, to.0);
+            }
+            Op::LitLtBranch { v, to } | Op::LitGtBranch { v, to } | Op::LitEqBranch { v, to } => {
+                let a = self.pop();
+                let cc = match op {
+                    Op::LitLtBranch { .. } => IntCC::SignedGreaterThanOrEqual,
+                    Op::LitGtBranch { .. } => IntCC::SignedLessThanOrEqual,
+                    _ => IntCC::NotEqual,
+                };
+                let c = self.b.fb.ins().icmp_imm_s(cc, a, v.0 as i64);
+                self.branch_if(c, to.0);
+            }
+            Op::DupLitLtBr { v, to } => {
+                let a = self.peek(0);
+                let c = self
+                    .b
+                    .fb
+                    .ins()
+                    .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, a, v.0 as i64);
+                self.branch_if(c, to.0);
+            }
+            Op::Sys { id } => {
+                let (k, m) = self.sys_sig(id.0)?;
+                self.sys(id.0, k, m);
+            }
+            Op::Throw => {
+                let n = self.pop();
+                let c = self.b.fb.ins().icmp_imm_s(IntCC::NotEqual, n, 0);
+                self.fail_if(c, Code::Dyn(n));
+            }
+            Op::Dup => {
+                let x = self.peek(0);
+                self.push(x);
+            }
+            Op::Drop => self.d -= 1,
+            Op::Swap => {
+                let (a, b) = (self.peek(1), self.peek(0));
+                self.set(1, b);
+                self.set(0, a);
+            }
+            Op::Over => {
+                let a = self.peek(1);
+                self.push(a);
+            }
+            Op::Rot => {
+                let (a, b, c) = (self.peek(2), self.peek(1), self.peek(0));
+                self.set(2, b);
+                self.set(1, c);
+                self.set(0, a);
+            }
+            Op::MinusRot => {
+                let (a, b, c) = (self.peek(2), self.peek(1), self.peek(0));
+                self.set(2, c);
+                self.set(1, a);
+                self.set(0, b);
+            }
+            Op::Nip => {
+                let b = self.pop();
+                self.set(0, b);
+            }
+            Op::Tuck => {
+                let (a, b) = (self.peek(1), self.peek(0));
+                self.set(1, b);
+                self.set(0, a);
+                self.push(b);
+            }
+            Op::TwoDup => {
+                let (a, b) = (self.peek(1), self.peek(0));
+                self.push(a);
+                self.push(b);
+            }
+            Op::TwoDrop => self.d -= 2,
+            Op::TwoSwap => {
+                let (a, b, c, d) = (self.peek(3), self.peek(2), self.peek(1), self.peek(0));
+                self.set(3, c);
+                self.set(2, d);
+                self.set(1, a);
+                self.set(0, b);
+            }
+            Op::TwoOver => {
+                let (a, b) = (self.peek(3), self.peek(2));
+                self.push(a);
+                self.push(b);
+            }
+            Op::ToR => {
+                let x = self.pop();
+                self.rd += 1;
+                self.set_r(0, x);
+            }
+            Op::RFrom => {
+                let x = self.r(0);
+                self.rd -= 1;
+                self.push(x);
+            }
+            Op::RFetch => {
+                let x = self.r(0);
+                self.push(x);
+            }
+            Op::TwoToR => {
+                let b = self.pop();
+                let a = self.pop();
+                self.rd += 2;
+                self.set_r(1, a);
+                self.set_r(0, b);
+            }
+            Op::TwoRFrom | Op::TwoRFetch => {
+                let (a, b) = (self.r(1), self.r(0));
+                if op == Op::TwoRFrom {
+                    self.rd -= 2;
+                }
+                self.push(a);
+                self.push(b);
+            }
+            Op::RDrop => self.rd -= 1,
+            Op::Add => self.binop(|g, a, b| g.b.fb.ins().iadd(a, b)),
+            Op::Sub => self.binop(|g, a, b| g.b.fb.ins().isub(a, b)),
+            Op::Mul => self.binop(|g, a, b| g.b.fb.ins().imul(a, b)),
+            Op::And => self.binop(|g, a, b| g.b.fb.ins().band(a, b)),
+            Op::Or => self.binop(|g, a, b| g.b.fb.ins().bor(a, b)),
+            Op::Xor => self.binop(|g, a, b| g.b.fb.ins().bxor(a, b)),
+            Op::Min => self.binop(|g, a, b| g.b.fb.ins().smin(a, b)),
+            Op::Max => self.binop(|g, a, b| g.b.fb.ins().smax(a, b)),
+            Op::Div | Op::Mod | Op::DivMod => {
+                let b = self.peek(0);
+                let z = self.b.fb.ins().icmp_imm_s(IntCC::Equal, b, 0);
+                self.fail_if(z, Code::Const(crate::error::code::DIV_BY_ZERO));
+                let a = self.peek(1);
+                let (q, r) = lower::wrapping_sdiv_srem(&mut self.b.fb, a, b);
+                match op {
+                    Op::Div => {
+                        self.d -= 1;
+                        self.set(0, q);
+                    }
+                    Op::Mod => {
+                        self.d -= 1;
+                        self.set(0, r);
+                    }
+                    _ => {
+                        self.set(1, r);
+                        self.set(0, q);
+                    }
+                }
+            }
+            Op::UmStar | Op::MStar => {
+                let (a, b) = (self.peek(1), self.peek(0));
+                let lo = self.b.fb.ins().imul(a, b);
+                let hi = if op == Op::UmStar {
+                    self.b.fb.ins().umulhi(a, b)
+                } else {
+                    self.b.fb.ins().smulhi(a, b)
+                };
+                self.set(1, lo);
+                self.set(0, hi);
+            }
+            Op::StarSlash => self.arith(op, 3, 1),
+            Op::StarSlashMod | Op::UmSlashMod | Op::SmSlashRem | Op::FmSlashMod => {
+                self.arith(op, 3, 2)
+            }
+            Op::DPlus | Op::DMinus => self.arith(op, 4, 2),
+            Op::SToD => {
+                let x = self.peek(0);
+                let s = self.b.fb.ins().sshr_imm_s(x, 63);
+                self.push(s);
+            }
+            Op::Eq => self.cmp(IntCC::Equal),
+            Op::Ne => self.cmp(IntCC::NotEqual),
+            Op::Lt => self.cmp(IntCC::SignedLessThan),
+            Op::Gt => self.cmp(IntCC::SignedGreaterThan),
+            Op::ULt => self.cmp(IntCC::UnsignedLessThan),
+            Op::UGt => self.cmp(IntCC::UnsignedGreaterThan),
+            Op::ZeroEq => self.cmp0(IntCC::Equal),
+            Op::ZeroNe => self.cmp0(IntCC::NotEqual),
+            Op::ZeroLt => self.cmp0(IntCC::SignedLessThan),
+            Op::ZeroGt => self.cmp0(IntCC::SignedGreaterThan),
+            Op::Negate => self.unop(|g, a| g.b.fb.ins().ineg(a)),
+            Op::Abs => self.unop(|g, a| g.b.fb.ins().iabs(a)),
+            Op::OnePlus => self.unop(|g, a| ins_add(g, a, 1)),
+            Op::OneMinus => self.unop(|g, a| ins_add(g, a, -1)),
+            Op::TwoStar => self.unop(|g, a| g.b.fb.ins().ishl_imm_s(a, 1)),
+            Op::TwoSlash => self.unop(|g, a| g.b.fb.ins().sshr_imm_s(a, 1)),
+            Op::Invert => self.unop(|g, a| g.b.fb.ins().bnot(a)),
+            Op::LShift => self.shift(true),
+            Op::RShift => self.shift(false),
+            Op::Within => {
+                let (x, lo, hi) = (self.peek(2), self.peek(1), self.peek(0));
+                let a = self.b.fb.ins().isub(x, lo);
+                let b = self.b.fb.ins().isub(hi, lo);
+                let c = self.b.fb.ins().icmp(IntCC::UnsignedLessThan, a, b);
+                let m = self.mask(c);
+                self.d -= 2;
+                self.set(0, m);
+            }
+            Op::Fetch | Op::CFetch => {
+                let a = self.peek(0);
+                let x = self.fetch(a, if op == Op::Fetch { 8 } else { 1 });
+                self.set(0, x);
+            }
+            Op::Store | Op::CStore => {
+                let (x, a) = (self.peek(1), self.peek(0));
+                self.store(a, x, if op == Op::Store { 8 } else { 1 });
+                self.d -= 2;
+            }
+            Op::PlusStore => {
+                let (n, a) = (self.peek(1), self.peek(0));
+                self.plus_store(a, n);
+                self.d -= 2;
+            }
+            Op::TwoFetch => {
+                let a = self.peek(0);
+                let (x2, x1) = self.fetch2(a);
+                self.set(0, x1);
+                self.push(x2);
+            }
+            Op::TwoStore => {
+                let (x1, x2, a) = (self.peek(2), self.peek(1), self.peek(0));
+                self.store2(a, x2, x1);
+                self.d -= 3;
+            }
+            Op::Do => {
+                let (limit, start) = (self.peek(1), self.peek(0));
+                self.d -= 2;
+                self.rd += 2;
+                self.set_r(1, limit);
+                self.set_r(0, start);
+            }
+            Op::QDo { to } => {
+                let (limit, start) = (self.peek(1), self.peek(0));
+                self.d -= 2;
+                let eq = self.b.fb.ins().icmp(IntCC::Equal, limit, start);
+                self.rd += 2;
+                self.set_r(1, limit);
+                self.set_r(0, start);
+                let t = self.target(to.0);
+                let body = self.block_at(i + 1);
+                self.b.fb.ins().brif(eq, t, &[], body, &[]);
+                return Ok(true);
+            }
+            Op::Loop { to } => self.loop_end(None, to.0),
+            Op::PlusLoop { to } => {
+                let step = self.pop();
+                self.loop_end(Some(step), to.0);
+            }
+            Op::DupPlusLoop { to } => {
+                let step = self.peek(0);
+                self.loop_end(Some(step), to.0);
+            }
+            Op::PlusLoopLit { v, to } => {
+                let step = self.iconst(v.0 as i64);
+                self.const_step = Some(v.0 as i64);
+                self.loop_end(Some(step), to.0);
+                self.const_step = None;
+            }
+            Op::AddLitLoop { v, to } => {
+                self.unop(|g, a| ins_add(g, a, v.0 as i64));
+                self.loop_end(None, to.0);
+            }
+            Op::Leave { to } => {
+                self.rd -= 2;
+                let t = self.target(to.0);
+                self.b.fb.ins().jump(t, &[]);
+                return Ok(true);
+            }
+            Op::Unloop => self.rd -= 2,
+            Op::I => {
+                let x = self.r(0);
+                self.push(x);
+            }
+            Op::J => {
+                let x = self.r(2);
+                self.push(x);
+            }
+            Op::AddLit { v } => self.unop(|g, a| ins_add(g, a, v.0 as i64)),
+            Op::MulLit { v } => self.unop(|g, a| g.b.fb.ins().imul_imm_s(a, v.0 as i64)),
+            Op::AndLit { v } => self.unop(|g, a| g.b.fb.ins().band_imm_s(a, v.0 as i64)),
+            Op::EqLit { v } => self.cmp_imm(IntCC::Equal, v.0 as i64),
+            Op::LtLit { v } => self.cmp_imm(IntCC::SignedLessThan, v.0 as i64),
+            Op::GtLit { v } => self.cmp_imm(IntCC::SignedGreaterThan, v.0 as i64),
+            Op::FetchLit { v } => {
+                let a = self.iconst(v.0 as i64);
+                let x = self.fetch(a, 8);
+                self.push(x);
+            }
+            Op::StoreLit { v } => {
+                let x = self.peek(0);
+                let a = self.iconst(v.0 as i64);
+                self.store(a, x, 8);
+                self.d -= 1;
+            }
+            Op::PlusStoreLit { v } => {
+                let x = self.peek(0);
+                let a = self.iconst(v.0 as i64);
+                self.plus_store(a, x);
+                self.d -= 1;
+            }
+            Op::IAdd => {
+                let i = self.r(0);
+                self.unop(|g, a| g.b.fb.ins().iadd(a, i));
+            }
+            Op::IFetch | Op::ICFetch => {
+                let a = self.r(0);
+                let x = self.fetch(a, if op == Op::IFetch { 8 } else { 1 });
+                self.push(x);
+            }
+            Op::IStore | Op::ICStore => {
+                let a = self.r(0);
+                let x = self.peek(0);
+                self.store(a, x, if op == Op::IStore { 8 } else { 1 });
+                self.d -= 1;
+            }
+            Op::ICStoreLit { v } => {
+                let a = self.r(0);
+                let x = self.iconst(v.0 as i64);
+                self.store(a, x, 1);
+            }
+            Op::ITwoFetch => {
+                let a = self.r(0);
+                let (x2, x1) = self.fetch2(a);
+                self.push(x1);
+                self.push(x2);
+            }
+            Op::ITwoStore => {
+                let a = self.r(0);
+                let (s0, s1) = (self.peek(0), self.peek(1));
+                self.store2(a, s0, s1);
+                self.d -= 2;
+            }
+            Op::OverAdd => {
+                let a = self.peek(1);
+                self.unop(|g, b| g.b.fb.ins().iadd(b, a));
+            }
+            Op::OverFetch => {
+                let a = self.peek(1);
+                let x = self.fetch(a, 8);
+                self.push(x);
+            }
+            Op::SwapOver => {
+                let (a, b) = (self.peek(1), self.peek(0));
+                self.set(1, b);
+                self.set(0, a);
+                self.push(b);
+            }
+            Op::RFromAdd => {
+                let x = self.r(0);
+                self.rd -= 1;
+                self.unop(|g, a| g.b.fb.ins().iadd(a, x));
+            }
+            Op::RAdd => {
+                let x = self.pop();
+                let r = self.r(0);
+                let s = self.b.fb.ins().iadd(r, x);
+                self.set_r(0, s);
+            }
+            Op::DropLit { v } => {
+                let x = self.iconst(v.0 as i64);
+                self.set(0, x);
+            }
+            Op::DupAddLit { v } => {
+                let a = self.peek(0);
+                let x = ins_add(self, a, v.0 as i64);
+                self.push(x);
+            }
+            Op::UnderAddLit { v } => {
+                let a = self.peek(1);
+                let x = ins_add(self, a, v.0 as i64);
+                self.set(1, x);
+            }
+            Op::SwapAddLit { v } => {
+                let (a, b) = (self.peek(1), self.peek(0));
+                let x = ins_add(self, a, v.0 as i64);
+                self.set(1, b);
+                self.set(0, x);
+            }
+            Op::LitUnder { v } => {
+                let a = self.peek(0);
+                let x = self.iconst(v.0 as i64);
+                self.set(0, x);
+                self.push(a);
+            }
+            Op::ICFetchZBr { to } => {
+                let a = self.r(0);
+                let x = self.fetch(a, 1);
+                let z = self.b.fb.ins().icmp_imm_s(IntCC::Equal, x, 0);
+                self.branch_if(z, to.0);
+            }
+            Op::OverFetch2 | Op::OverFetchMul => {
+                let (a1, a0) = (self.peek(1), self.peek(0));
+                let x = self.fetch(a1, 8);
+                let y = self.fetch(a0, 8);
+                if op == Op::OverFetch2 {
+                    self.push(x);
+                    self.push(y);
+                } else {
+                    let p = self.b.fb.ins().imul(x, y);
+                    self.push(p);
+                }
+            }
+            Op::AddLit2 { a, b } => {
+                let (x, y) = (self.peek(1), self.peek(0));
+                let x = ins_add(self, x, a.0 as i64);
+                let y = ins_add(self, y, b.0 as i64);
+                self.set(1, x);
+                self.set(0, y);
+            }
+            Op::ITwoGtBranch { to } => {
+                let a = self.r(0);
+                let (x2, x1) = self.fetch2(a);
+                let c = self.b.fb.ins().icmp(IntCC::SignedLessThanOrEqual, x1, x2);
+                self.branch_if(c, to.0);
+            }
+            Op::ISwap2 => {
+                let a = self.r(0);
+                let (x2, x1) = self.fetch2(a);
+                self.store2(a, x1, x2);
+            }
+            Op::Halt
+            | Op::Execute
+            | Op::Catch
+            | Op::CatchEnd
+            | Op::Pick
+            | Op::Roll
+            | Op::LocalsEnter { .. }
+            | Op::LocalsLeave
+            | Op::LocalGet { .. }
+            | Op::LocalSet { .. }
+            | Op::Does { .. } => return Err(JitError(format!("{op:?} is not compiled"))),
+        }
+        Ok(false)
+    }
+
+    fn plan_sig_of_call(&self, _i: usize, to: u32) -> Result<(u32, u32), JitError> {
+        match self.env.callees.get(&to) {
+            Some(&(_, s)) => Ok((s.k, s.m)),
+            None => Err(JitError("callee is not compiled".into())),
+        }
+    }
+
+    fn sys_sig(&self, id: u16) -> Result<(u32, u32), JitError> {
+        let w = crate::words::SysWord::from_u16(id).ok_or_else(|| JitError("bad sys".into()))?;
+        let e = crate::infer::sys_effect(w).ok_or_else(|| JitError("dynamic sys".into()))?;
+        Ok((e.n_in() as u32, e.n_out() as u32))
+    }
+}

@@ -1,0 +1,472 @@
+//! Differential test of the JIT tier: random small programs, built from
+//! the core word sets (stack, arithmetic, comparison, memory, IF/ELSE,
+//! DO/LOOP, BEGIN/UNTIL, >R/R>, calls, RECURSE, CATCH/THROW, output), run
+//! with `--jit=off` and `--jit=always`; the output, the final data stack and
+//! the error (if any) must be identical. The generator is seeded, so a
+//! failure names the seed and the program; `KILN_DIFF_CASES=N` runs more.
+
+use kiln_forth::jit::JitMode;
+use kiln_forth::{Forth, Options};
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        // xorshift64*
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+
+/// A word defined so far: name, cells consumed, cells produced.
+struct Def {
+    name: String,
+    k: usize,
+    m: usize,
+}
+
+const LITS: &[&str] = &[
+    "0",
+    "1",
+    "-1",
+    "2",
+    "3",
+    "7",
+    "10",
+    "100",
+    "-5",
+    "255",
+    "64",
+    "63",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "4294967296",
+];
+
+/// (text, consumed, produced) of straight-line words.
+const OPS: &[(&str, usize, usize)] = &[
+    ("DUP", 1, 2),
+    ("DROP", 1, 0),
+    ("SWAP", 2, 2),
+    ("OVER", 2, 3),
+    ("ROT", 3, 3),
+    ("-ROT", 3, 3),
+    ("NIP", 2, 1),
+    ("TUCK", 2, 3),
+    ("2DUP", 2, 4),
+    ("2DROP", 2, 0),
+    ("2SWAP", 4, 4),
+    ("2OVER", 4, 6),
+    ("+", 2, 1),
+    ("-", 2, 1),
+    ("*", 2, 1),
+    ("/", 2, 1),
+    ("MOD", 2, 1),
+    ("/MOD", 2, 2),
+    ("*/", 3, 1),
+    ("*/MOD", 3, 2),
+    ("NEGATE", 1, 1),
+    ("ABS", 1, 1),
+    ("MIN", 2, 1),
+    ("MAX", 2, 1),
+    ("1+", 1, 1),
+    ("1-", 1, 1),
+    ("2*", 1, 1),
+    ("2/", 1, 1),
+    ("LSHIFT", 2, 1),
+    ("RSHIFT", 2, 1),
+    ("AND", 2, 1),
+    ("OR", 2, 1),
+    ("XOR", 2, 1),
+    ("INVERT", 1, 1),
+    ("=", 2, 1),
+    ("<>", 2, 1),
+    ("<", 2, 1),
+    (">", 2, 1),
+    ("U<", 2, 1),
+    ("U>", 2, 1),
+    ("0=", 1, 1),
+    ("0<>", 1, 1),
+    ("0<", 1, 1),
+    ("0>", 1, 1),
+    ("WITHIN", 3, 1),
+    ("S>D", 1, 2),
+    ("UM*", 2, 2),
+    ("M*", 2, 2),
+    ("D+", 4, 2),
+    ("D-", 4, 2),
+    ("SM/REM", 3, 2),
+    ("FM/MOD", 3, 2),
+    ("UM/MOD", 3, 2),
+    ("7 AND", 1, 1),
+    ("3 +", 1, 1),
+    (".", 1, 0),
+];
+
+struct Gen<'a> {
+    rng: &'a mut Rng,
+    defs: &'a [Def],
+    /// Inside a definition that may RECURSE with this effect.
+    recurse: Option<(usize, usize)>,
+    loops: usize,
+}
+
+impl Gen<'_> {
+    /// Appends code starting at depth `d` (cells available); returns the new depth.
+    fn seq(&mut self, out: &mut String, mut d: usize, len: usize, nest: usize) -> usize {
+        for _ in 0..len {
+            d = self.item(out, d, nest);
+        }
+        d
+    }
+
+    /// Brings the depth from `d` to `want` with literals or DROPs.
+    fn fix(out: &mut String, mut d: usize, want: usize) {
+        while d < want {
+            out.push_str(" 1");
+            d += 1;
+        }
+        while d > want {
+            out.push_str(" DROP");
+            d -= 1;
+        }
+    }
+
+    fn item(&mut self, out: &mut String, d: usize, nest: usize) -> usize {
+        let r = self.rng.below(100);
+        // A rare unchecked op: may underflow (the interpreter's error must be kept).
+        if self.rng.chance(2) {
+            let (t, k, m) = OPS[self.rng.below(OPS.len() as u64) as usize];
+            out.push(' ');
+            out.push_str(t);
+            return (d + m).saturating_sub(k);
+        }
+        if d == 0 || r < 22 {
+            let l = LITS[self.rng.below(LITS.len() as u64) as usize];
+            out.push(' ');
+            out.push_str(l);
+            return d + 1;
+        }
+        if r < 70 {
+            for _ in 0..8 {
+                let (t, k, m) = OPS[self.rng.below(OPS.len() as u64) as usize];
+                if k <= d {
+                    out.push(' ');
+                    out.push_str(t);
+                    return d - k + m;
+                }
+            }
+            out.push_str(" DUP");
+            return d + 1;
+        }
+        match r {
+            70..=74 if nest < 3 => {
+                // IF … ELSE … THEN with balanced arms
+                out.push_str(" IF");
+                let a = {
+                    let n = 1 + self.rng.below(3) as usize;
+                    self.seq(out, d - 1, n, nest + 1)
+                };
+                out.push_str(" ELSE");
+                let b = {
+                    let n = 1 + self.rng.below(3) as usize;
+                    self.seq(out, d - 1, n, nest + 1)
+                };
+                Self::fix(out, b, a);
+                out.push_str(" THEN");
+                a
+            }
+            75..=78 if nest < 3 && self.loops < 2 => {
+                // a counted loop with a balanced body
+                self.loops += 1;
+                let n = self.rng.below(6);
+                let step: i64 = [1, 1, 2, 3, -1, -2, 5][self.rng.below(7) as usize];
+                let plus = self.rng.chance(40);
+                let (lim, start) = if self.rng.chance(20) {
+                    (n, n)
+                } else if plus && step < 0 {
+                    (0, n + 1)
+                } else {
+                    (n + 1, 0)
+                };
+                let word = if self.rng.chance(30) { "?DO" } else { "DO" };
+                out.push_str(&format!(" {lim} {start} {word} I"));
+                let e = {
+                    let n = 1 + self.rng.below(3) as usize;
+                    self.seq(out, d + 1, n, nest + 1)
+                };
+                Self::fix(out, e, d);
+                if plus && self.rng.chance(50) {
+                    // a step computed at run time (not fused into the op)
+                    out.push_str(&format!(" {step} 1 * +LOOP"));
+                } else if plus {
+                    out.push_str(&format!(" {step} +LOOP"));
+                } else {
+                    out.push_str(" LOOP");
+                }
+                self.loops -= 1;
+                d
+            }
+            79..=80 if nest < 3 => {
+                // BEGIN … UNTIL with a counter on the return stack
+                let n = 1 + self.rng.below(4);
+                out.push_str(&format!(" {n} >R BEGIN"));
+                let e = {
+                    let n = 1 + self.rng.below(2) as usize;
+                    self.seq(out, d, n, nest + 1)
+                };
+                Self::fix(out, e, d);
+                out.push_str(" R> 1- DUP >R 0= UNTIL R> DROP");
+                d
+            }
+            81..=85 => {
+                // memory: the buffer BUF holds 8 cells
+                let i = self.rng.below(8);
+                match self.rng.below(6) {
+                    0 => {
+                        out.push_str(&format!(" BUF {i} CELLS + !"));
+                        d - 1
+                    }
+                    1 => {
+                        out.push_str(&format!(" BUF {i} CELLS + @"));
+                        d + 1
+                    }
+                    2 => {
+                        out.push_str(&format!(" BUF {i} + C!"));
+                        d - 1
+                    }
+                    3 => {
+                        out.push_str(&format!(" BUF {i} + C@"));
+                        d + 1
+                    }
+                    4 => {
+                        out.push_str(&format!(" BUF {i} CELLS + +!"));
+                        d - 1
+                    }
+                    // an address that may be invalid (-9)
+                    _ => {
+                        out.push_str(" 7 AND CELLS BUF + @");
+                        d
+                    }
+                }
+            }
+            86..=90 if !self.defs.is_empty() => {
+                let w = &self.defs[self.rng.below(self.defs.len() as u64) as usize];
+                if w.k <= d {
+                    out.push(' ');
+                    out.push_str(&w.name);
+                    d - w.k + w.m
+                } else {
+                    out.push_str(" 0");
+                    d + 1
+                }
+            }
+            91..=92 => {
+                out.push_str(" >R");
+                let e = self.seq(out, d - 1, 1, nest + 1);
+                Self::fix(out, e, d - 1);
+                out.push_str(" R>");
+                d
+            }
+            93 if d >= 1 => {
+                out.push_str(" DUP 3 AND IF DUP THROW THEN");
+                d
+            }
+            94 => {
+                if let Some((k, m)) = self.recurse
+                    && d > k
+                    && nest < 2
+                {
+                    // recursion guarded by a decreasing counter on top
+                    out.push_str(" DUP 0> IF 1- RECURSE ELSE THEN");
+                    let _ = m;
+                    return d;
+                }
+                out.push_str(" 1");
+                d + 1
+            }
+            _ => {
+                out.push_str(" DEPTH DROP");
+                d
+            }
+        }
+    }
+}
+
+fn program(seed: u64) -> String {
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut text = String::from("CREATE BUF 8 CELLS ALLOT BUF 8 CELLS 0 FILL\n");
+    let mut defs: Vec<Def> = Vec::new();
+    let n = 2 + rng.below(4) as usize;
+    for w in 0..n {
+        let k = rng.below(3) as usize;
+        let mut body = String::new();
+        let len = 2 + rng.below(7) as usize;
+        let m = {
+            let mut g = Gen {
+                rng: &mut rng,
+                defs: &defs,
+                recurse: None,
+                loops: 0,
+            };
+            g.seq(&mut body, k, len, 0)
+        };
+        let name = format!("W{w}");
+        text.push_str(&format!(": {name}{body} ;\n"));
+        defs.push(Def { name, k, m });
+    }
+    // a recursive word: ( x n -- x' n' ) counting n down
+    text.push_str(": RW DUP 0> IF 1- SWAP 3 * 1+ 65535 AND SWAP RECURSE THEN ;\n");
+    defs.push(Def {
+        name: "RW".into(),
+        k: 2,
+        m: 2,
+    });
+    // main: a few calls, some under CATCH
+    let mut main = String::new();
+    let mut d = 0;
+    let mut g = Gen {
+        rng: &mut rng,
+        defs: &defs,
+        recurse: None,
+        loops: 0,
+    };
+    let len = 3 + g.rng.below(5) as usize;
+    d = g.seq(&mut main, d, len, 0);
+    let _ = d;
+    text.push_str(&format!(": MAIN{main} ;\n"));
+    text.push_str("' MAIN CATCH . DEPTH .\n");
+    text.push_str("MAIN\n");
+    text
+}
+
+struct Run {
+    compiled: usize,
+    output: String,
+    stack: Vec<i64>,
+    error: Option<String>,
+}
+
+fn run(text: &str, jit: JitMode) -> Run {
+    // `n n DO` loops 2^64 times: fuel bounds it (identically on both tiers).
+    let mut f = Forth::with_options(Options {
+        capture_output: true,
+        input: Some(Vec::new()),
+        jit,
+        limits: kiln_core::Limits {
+            fuel: 1 << 22,
+            max_depth: 64,
+            max_memory: 1 << 20,
+        },
+        ..Options::default()
+    });
+    let r = f.interpret("<diff>", text);
+    Run {
+        compiled: f.jit_stats().compiled,
+        output: String::from_utf8_lossy(&f.take_output()).into_owned(),
+        stack: f.stack().to_vec(),
+        error: r.err().map(|e| e.to_string()),
+    }
+}
+
+#[test]
+fn random_programs_agree_on_both_tiers() {
+    let cases: u64 = std::env::var("KILN_DIFF_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100);
+    let mut compiled = 0;
+    for seed in 1..=cases {
+        let text = program(seed);
+        let a = run(&text, JitMode::Off);
+        let b = run(&text, JitMode::Always);
+        let ctx = || format!("seed {seed}, program:\n{text}");
+        assert_eq!(a.output, b.output, "output differs; {}", ctx());
+        assert_eq!(a.stack, b.stack, "stack differs; {}", ctx());
+        assert_eq!(a.error, b.error, "error differs; {}", ctx());
+        compiled += b.compiled;
+    }
+    // The generator must exercise compiled code, not only the fallback.
+    assert!(
+        compiled as u64 > cases * 2,
+        "only {compiled} definitions compiled"
+    );
+}
+
+#[test]
+fn deep_recursion_and_runaway_loops_are_bounded_when_compiled() {
+    // Return-stack overflow is the standard THROW, as interpreted.
+    let text = ": DEEP 1+ RECURSE ; 0 DEEP";
+    let a = run(text, JitMode::Off);
+    let b = run(text, JitMode::Always);
+    assert_eq!(a.error, b.error);
+    assert!(
+        b.error.as_deref().unwrap_or("").contains("(-5)"),
+        "{:?}",
+        b.error
+    );
+    // Fuel bounds a runaway loop in compiled code.
+    let mut f = Forth::with_options(Options {
+        capture_output: true,
+        jit: JitMode::Always,
+        limits: kiln_core::Limits {
+            fuel: 1 << 20,
+            max_depth: 64,
+            max_memory: 1 << 20,
+        },
+        ..Options::default()
+    });
+    let e = f
+        .interpret("<loop>", ": SPIN BEGIN 1 DROP AGAIN ; SPIN")
+        .expect_err("fuel runs out");
+    assert!(f.jit_stats().compiled >= 1);
+    let fuel = kiln_forth::error::code::FUEL;
+    assert_eq!(e.code, fuel, "{e}");
+    // Memory faults raise -9 at the faulting op.
+    let text = ": BAD 0 @ ; BAD";
+    assert_eq!(
+        run(text, JitMode::Off).error,
+        run(text, JitMode::Always).error
+    );
+}
+
+#[test]
+fn auto_mode_compiles_what_gets_hot() {
+    let mut f = Forth::with_options(Options {
+        capture_output: true,
+        jit: JitMode::Auto,
+        ..Options::default()
+    });
+    let fib = ": FIB DUP 2 < IF DROP 1 EXIT THEN DUP 1- RECURSE SWAP 2 - RECURSE + ;";
+    f.interpret("<auto>", fib).unwrap();
+    f.interpret("<auto>", ": SQ DUP * ;  : SUM 0 SWAP 0 DO I + LOOP ;")
+        .unwrap();
+    assert_eq!(f.jit_stats().compiled, 0, "nothing runs yet");
+    // A loop-free word turns hot after HOT_CALLS calls; RECURSE counts.
+    f.interpret("<auto>", "3 SQ DROP 3 SQ DROP").unwrap();
+    assert_eq!(f.jit_stats().compiled, 0);
+    f.interpret("<auto>", "20 FIB").unwrap();
+    assert_eq!(f.stack(), &[10946]);
+    assert_eq!(f.jit_stats().compiled, 1, "FIB compiled while recursing");
+    // A word with a loop compiles at its first call.
+    f.interpret("<auto>", "100 SUM").unwrap();
+    assert_eq!(f.stack(), &[10946, 4950]);
+    assert_eq!(f.jit_stats().compiled, 2);
+    // Off: nothing is ever compiled.
+    let mut g = Forth::with_options(Options {
+        capture_output: true,
+        ..Options::default()
+    });
+    g.interpret("<off>", fib).unwrap();
+    g.interpret("<off>", "20 FIB").unwrap();
+    assert_eq!(g.stack(), &[10946]);
+    assert_eq!(g.jit_stats().definitions, 0);
+}
