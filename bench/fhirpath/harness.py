@@ -824,7 +824,7 @@ def write_results_md(results, path):
         w("Median time per resource in µs (per bundle in ms for the Bundle row); `Kiln /s` is resources "
           "(bundles) per second; `Kiln vs X` is X's time ÷ Kiln's (above 1× Kiln is faster). `!` marks rows where "
           "some inputs failed to evaluate, `≠` a result-item count different from Kiln's (see the notes). "
-          "Each engine gets its input in its own form, built before timing: Kiln a `Document`, fhirpath.js "
+          "Each engine gets its input in its own form, built before timing: Kiln a `Document` holding only what the expression can reach (`reparse_projected` then `compact`; the `Kiln full tape` column: the whole document), fhirpath.js "
           "`JSON.parse` objects, tlq a `Context` over a `serde_json::Value`, octofhir an `EvaluationContext` "
           "over `FhirPathValue::resource_from_arc` (its converted node tree).\n")
         w(ta)
