@@ -187,7 +187,10 @@ impl Parser<'_> {
                             self.i += 4;
                         }
                         _ => {
-                            return Err(format!("Bad escaped character at position {}", self.i - 1));
+                            return Err(format!(
+                                "Bad escaped character at position {}",
+                                self.i - 1
+                            ));
                         }
                     }
                 }
