@@ -554,6 +554,7 @@ impl<'a> Compiler<'a> {
             | Op::JumpIfNotUndef { to: t, .. }
             | Op::TryEnter { to: t, .. }
             | Op::IterNext { done: t, .. }
+            | Op::IterUnpack { done: t, .. }
             | Op::ForInNext { done: t, .. } => *t = Jump(to),
             _ => {}
         }
@@ -1521,12 +1522,18 @@ impl<'a> Compiler<'a> {
             iter: Reg(it),
             done: Jump(0),
         });
+        let mut unpack = None;
         if fs.r#await {
             self.emit(Op::Await {
                 dst: Reg(v),
                 src: Reg(v),
             });
             self.resume_check(Reg(v))?;
+            unpack = Some(self.emit(Op::IterUnpack {
+                dst: Reg(v),
+                iter: Reg(it),
+                done: Jump(0),
+            }));
         }
         let exc = self.alloc();
         let handler = self.emit(Op::TryEnter {
@@ -1556,6 +1563,9 @@ impl<'a> Compiler<'a> {
         self.emit(Op::IterClose { iter: Reg(it) });
         self.emit(Op::Throw { src: Reg(exc) });
         self.patch_here(next);
+        if let Some(u) = unpack {
+            self.patch_here(u);
+        }
         if let Some(Ctx::Break { breaks, .. }) = ctx {
             // `break` paths already popped the handler and closed the iterator.
             for b in breaks {

@@ -231,6 +231,8 @@ kiln_core::define_isa! {
         GetIter { dst: Reg, src: Reg, kind: Imm },
         /// dst = next value of the iterator at iter (iter+1 = next); jump to done when done
         IterNext { dst: Reg, iter: Reg, done: Jump },
+        /// dst = (awaited iterator result in dst).value; marks iter done and jumps to done when done
+        IterUnpack { dst: Reg, iter: Reg, done: Jump },
         /// call iter.return() if present (iterator close on abrupt exit)
         IterClose { iter: Reg },
         /// dst = for-in key iterator over src

@@ -148,7 +148,7 @@ pub fn add(vm: &mut Vm, a: &Value, b: &Value) -> Res<Value> {
     if matches!(x, Value::Str(_)) || matches!(y, Value::Str(_)) {
         let xs = vm.to_string(&x)?;
         let ys = vm.to_string(&y)?;
-        if xs.len() + ys.len() > (1 << 29) {
+        if xs.len() + ys.len() > (1 << 26) {
             return vm.throw(crate::vm::ErrorKind::Range, "Invalid string length");
         }
         return Ok(Value::Str(xs.concat(&ys)));

@@ -86,6 +86,7 @@ pub(crate) fn idx_key(i: f64) -> PropKey {
 
 /// Get(o, i) with a dense fast path.
 pub(crate) fn get_i(vm: &mut Vm, o: ObjId, i: f64) -> Res<Value> {
+    vm.tick(4)?;
     if let Class::Array(a) = &vm.heap.get(o).class
         && let Some(v) = a.dense.get(i as usize)
         && !matches!(v, Value::Empty)
@@ -98,10 +99,12 @@ pub(crate) fn get_i(vm: &mut Vm, o: ObjId, i: f64) -> Res<Value> {
 
 /// Set(o, i, v, true).
 pub(crate) fn set_i(vm: &mut Vm, o: ObjId, i: f64, v: Value) -> Res<()> {
+    vm.tick(4)?;
     vm.put(&Value::Obj(o), idx_key(i), v, true)
 }
 
 fn has_i(vm: &mut Vm, o: ObjId, i: f64) -> Res<bool> {
+    vm.tick(4)?;
     if let Class::Array(a) = &vm.heap.get(o).class
         && let Some(v) = a.dense.get(i as usize)
         && !matches!(v, Value::Empty)
@@ -465,7 +468,7 @@ fn join(vm: &mut Vm, this: Value, args: &[Value], _: ObjId) -> Res<Value> {
         if !v.is_nullish() {
             out.extend_from_slice(vm.to_string(&v)?.units());
         }
-        if out.len() > 1 << 28 {
+        if out.len() > 1 << 26 {
             return range_err(vm, "Invalid string length");
         }
     }
@@ -632,6 +635,9 @@ fn filter(vm: &mut Vm, this: Value, args: &[Value], _: ObjId) -> Res<Value> {
 }
 fn map(vm: &mut Vm, this: Value, args: &[Value], _: ObjId) -> Res<Value> {
     let n = vm.length_of(&this).unwrap_or(0.0);
+    if n > 4294967295.0 {
+        return range_err(vm, "Invalid array length");
+    }
     let a = vm.new_array(Vec::new());
     if let Class::Array(d) = &mut vm.heap.get_mut(a).class {
         d.len = n.min(4294967295.0) as u32;
@@ -639,7 +645,7 @@ fn map(vm: &mut Vm, this: Value, args: &[Value], _: ObjId) -> Res<Value> {
     }
     vm.temp_roots.push(Value::Obj(a));
     let r = each_present(vm, this, args, |vm, _, i, r| {
-        set_i(vm, a, i, r)?;
+        vm.create_data_property(a, idx_key(i), r)?;
         Ok(true)
     });
     vm.temp_roots.pop();

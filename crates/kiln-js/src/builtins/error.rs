@@ -134,6 +134,15 @@ pub fn error_summary(vm: &mut Vm, v: &Value) -> String {
                 .unwrap_or_else(|| "Error".into())
         }
         Value::Str(s) => s.to_rust(),
+        Value::Obj(_) => {
+            let name = vm.get_str(v, "name").ok().filter(|n| !n.is_undefined());
+            let msg = vm.get_str(v, "message").ok().filter(|n| !n.is_undefined());
+            match (name, msg) {
+                (Some(Value::Str(n)), Some(Value::Str(m))) => format!("{n}: {m}"),
+                (Some(Value::Str(n)), None) => n.to_rust(),
+                _ => super::inspect(vm, v),
+            }
+        }
         other => super::inspect(vm, other),
     };
     vm.temp_roots.truncate(n);

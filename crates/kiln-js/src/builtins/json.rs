@@ -436,6 +436,7 @@ fn ser_prop(
             if is_arr {
                 let n = vm.length_of(&v)?;
                 for i in 0..n as u32 {
+                    vm.tick(1)?;
                     let mut p = Vec::new();
                     if !ser_prop(vm, ser, o, &PropKey::from_index(i), &mut p)? {
                         p = "null".encode_utf16().collect();

@@ -514,3 +514,151 @@ fn proto_set(vm: &mut Vm, this: Value, args: &[Value], _: ObjId) -> Res<Value> {
     }
     Ok(Value::Undefined)
 }
+
+fn has_own(vm: &mut Vm, _: Value, args: &[Value], _: ObjId) -> Res<Value> {
+    let o = vm.to_object(&arg(args, 0))?;
+    let k = vm.to_key(&arg(args, 1))?;
+    Ok(Value::Bool(vm.get_own_property(o, &k).is_some()))
+}
+
+/// The `Reflect` namespace (§28.1).
+pub(super) fn install_reflect(vm: &mut Vm) {
+    let r = vm.new_object();
+    let g = vm.realm.global.expect("global");
+    vm.heap
+        .add_prop(g, key("Reflect"), Value::Obj(r), METHOD_ATTRS);
+    let tag = vm.realm.sym_to_string_tag.expect("tag");
+    vm.heap
+        .add_prop(r, PropKey::Sym(tag), Value::str("Reflect"), CONFIGURABLE);
+    for (n, l, f) in [
+        ("apply", 3, reflect_apply as NativeFn),
+        ("construct", 2, reflect_construct),
+        ("defineProperty", 3, reflect_define_property),
+        ("deleteProperty", 2, reflect_delete_property),
+        ("get", 2, reflect_get),
+        ("getOwnPropertyDescriptor", 2, reflect_gopd),
+        ("getPrototypeOf", 1, reflect_get_prototype_of),
+        ("has", 2, reflect_has),
+        ("isExtensible", 1, reflect_is_extensible),
+        ("ownKeys", 1, reflect_own_keys),
+        ("preventExtensions", 1, reflect_prevent_extensions),
+        ("set", 3, reflect_set),
+        ("setPrototypeOf", 2, reflect_set_prototype_of),
+    ] {
+        vm.def_fn(r, n, l, f);
+    }
+    let c = vm
+        .heap
+        .find(g, &key("Object"))
+        .map(|(s, _)| vm.heap.get(g).slots[s as usize].clone());
+    if let Some(Value::Obj(c)) = c {
+        vm.def_fn(c, "hasOwn", 2, has_own);
+    }
+}
+
+fn target(vm: &mut Vm, args: &[Value]) -> Res<ObjId> {
+    match arg(args, 0) {
+        Value::Obj(o) => Ok(o),
+        _ => vm.type_err("Reflect method called on non-object"),
+    }
+}
+fn reflect_apply(vm: &mut Vm, _: Value, args: &[Value], _: ObjId) -> Res<Value> {
+    let f = arg(args, 0);
+    if !vm.is_callable(&f) {
+        return vm.type_err("Reflect.apply target is not callable");
+    }
+    let list = super::function::list_from_array_like(vm, &arg(args, 2))?;
+    vm.call(&f, arg(args, 1), &list)
+}
+fn reflect_construct(vm: &mut Vm, _: Value, args: &[Value], _: ObjId) -> Res<Value> {
+    let f = arg(args, 0);
+    if !vm.is_constructor(&f) {
+        return vm.type_err("Reflect.construct target is not a constructor");
+    }
+    let nt = if args.len() > 2 {
+        arg(args, 2)
+    } else {
+        f.clone()
+    };
+    if !vm.is_constructor(&nt) {
+        return vm.type_err("Reflect.construct newTarget is not a constructor");
+    }
+    let list = super::function::list_from_array_like(vm, &arg(args, 1))?;
+    vm.construct(&f, &list, &nt)
+}
+fn reflect_define_property(vm: &mut Vm, _: Value, args: &[Value], _: ObjId) -> Res<Value> {
+    let o = target(vm, args)?;
+    let k = vm.to_key(&arg(args, 1))?;
+    let d = to_property_descriptor(vm, &arg(args, 2))?;
+    Ok(Value::Bool(vm.define_own_property(o, k, d)?))
+}
+fn reflect_delete_property(vm: &mut Vm, _: Value, args: &[Value], _: ObjId) -> Res<Value> {
+    let o = target(vm, args)?;
+    let k = vm.to_key(&arg(args, 1))?;
+    Ok(Value::Bool(vm.delete(o, &k)?))
+}
+fn reflect_get(vm: &mut Vm, _: Value, args: &[Value], _: ObjId) -> Res<Value> {
+    let o = target(vm, args)?;
+    let k = vm.to_key(&arg(args, 1))?;
+    let recv = if args.len() > 2 {
+        arg(args, 2)
+    } else {
+        Value::Obj(o)
+    };
+    vm.get(o, &k, &recv)
+}
+fn reflect_gopd(vm: &mut Vm, _: Value, args: &[Value], _: ObjId) -> Res<Value> {
+    let o = target(vm, args)?;
+    let k = vm.to_key(&arg(args, 1))?;
+    match vm.get_own_property(o, &k) {
+        Some(d) => Ok(from_property_descriptor(vm, &d)),
+        None => Ok(Value::Undefined),
+    }
+}
+fn reflect_get_prototype_of(vm: &mut Vm, _: Value, args: &[Value], _: ObjId) -> Res<Value> {
+    let o = target(vm, args)?;
+    Ok(vm.heap.proto(o).map_or(Value::Null, Value::Obj))
+}
+fn reflect_has(vm: &mut Vm, _: Value, args: &[Value], _: ObjId) -> Res<Value> {
+    let o = target(vm, args)?;
+    let k = vm.to_key(&arg(args, 1))?;
+    Ok(Value::Bool(vm.has_property(o, &k)?))
+}
+fn reflect_is_extensible(vm: &mut Vm, _: Value, args: &[Value], _: ObjId) -> Res<Value> {
+    let o = target(vm, args)?;
+    Ok(Value::Bool(vm.heap.get(o).extensible))
+}
+fn reflect_own_keys(vm: &mut Vm, _: Value, args: &[Value], _: ObjId) -> Res<Value> {
+    let o = target(vm, args)?;
+    let ks: Vec<Value> = vm
+        .own_keys(o)
+        .into_iter()
+        .filter(|k| !matches!(k, PropKey::Sym(s) if vm.is_private(*s)))
+        .map(|k| vm.key_value(&k))
+        .collect();
+    Ok(Value::Obj(vm.new_array(ks)))
+}
+fn reflect_prevent_extensions(vm: &mut Vm, _: Value, args: &[Value], _: ObjId) -> Res<Value> {
+    let o = target(vm, args)?;
+    vm.heap.get_mut(o).extensible = false;
+    Ok(Value::Bool(true))
+}
+fn reflect_set(vm: &mut Vm, _: Value, args: &[Value], _: ObjId) -> Res<Value> {
+    let o = target(vm, args)?;
+    let k = vm.to_key(&arg(args, 1))?;
+    let recv = if args.len() > 3 {
+        arg(args, 3)
+    } else {
+        Value::Obj(o)
+    };
+    Ok(Value::Bool(vm.set(o, k, arg(args, 2), &recv)?))
+}
+fn reflect_set_prototype_of(vm: &mut Vm, _: Value, args: &[Value], _: ObjId) -> Res<Value> {
+    let o = target(vm, args)?;
+    let p = match arg(args, 1) {
+        Value::Obj(p) => Some(p),
+        Value::Null => None,
+        _ => return vm.type_err("Object prototype may only be an Object or null"),
+    };
+    Ok(Value::Bool(set_proto_checked(vm, o, p)))
+}

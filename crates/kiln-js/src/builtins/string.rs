@@ -394,7 +394,7 @@ fn pad(vm: &mut Vm, this: Value, args: &[Value], start: bool) -> Res<Value> {
     if fill.is_empty() {
         return Ok(Value::Str(s));
     }
-    if max > (1 << 29) as f64 {
+    if max > (1 << 26) as f64 {
         return range_err(vm, "Invalid string length");
     }
     let need = max as usize - s.len();
@@ -421,7 +421,7 @@ fn repeat(vm: &mut Vm, this: Value, args: &[Value], _: ObjId) -> Res<Value> {
     if n < 0.0 || n == f64::INFINITY {
         return range_err(vm, "Invalid count value");
     }
-    if s.len() as f64 * n > (1 << 29) as f64 {
+    if s.len() as f64 * n > (1 << 26) as f64 {
         return range_err(vm, "Invalid string length");
     }
     Ok(Value::Str(JsStr::from_units(s.units().repeat(n as usize))))

@@ -221,6 +221,8 @@ pub struct Vm {
     pub raw_yield: bool,
     /// new.target of the native constructor being entered (`this` is Empty for construct calls).
     pub native_new_target: Value,
+    /// Heap size limit in objects; exceeding it throws a RangeError (memory limit for untrusted code).
+    pub max_objects: usize,
     /// `Math.random` state (xorshift64*).
     pub rng_state: u64,
 }
@@ -259,6 +261,7 @@ impl Vm {
             raw_yield: false,
             native_new_target: Value::Undefined,
             rng_state: 0x9E37_79B9_7F4A_7C15,
+            max_objects: 50_000_000,
         };
         crate::builtins::install(&mut vm);
         vm
@@ -396,6 +399,11 @@ impl Vm {
             return;
         }
         self.gc();
+    }
+
+    /// Asks for a collection at the next safe point.
+    pub fn request_gc(&mut self) {
+        self.heap.allocated = usize::MAX / 2;
     }
 
     /// Runs a full collection now. Callers must ensure every live handle is rooted.
@@ -1688,7 +1696,7 @@ impl Vm {
 
     /// IteratorStep: Some(value) or None when done.
     pub fn iter_step(&mut self, it: &Value, next: &Value) -> Res<Option<Value>> {
-        // Fast path: untouched array iterator.
+        self.tick(4)?;
         let r = self.call(next, it.clone(), &[])?;
         if !matches!(r, Value::Obj(_)) {
             return self.type_err("iterator result is not an object");

@@ -34,13 +34,21 @@ impl Vm {
         }
     }
 
+    /// Charges `n` units of the instruction budget (native loops call this too).
+    ///
+    /// # Errors
+    /// A RangeError when the budget is exhausted or the embedder's hook says stop.
     #[inline]
-    fn tick(&mut self, n: u64) -> Res<()> {
+    pub fn tick(&mut self, n: u64) -> Res<()> {
         if self.fuel < n {
             self.fuel = 0;
             return self.throw(ErrorKind::Range, "instruction budget exhausted");
         }
         self.fuel -= n;
+        if self.heap.objs.len() > self.max_objects {
+            self.fuel = 0;
+            return self.throw(ErrorKind::Range, "out of memory: object limit reached");
+        }
         if self.fuel & 0xFFFF < n
             && let Some(hook) = self.interrupt.as_mut()
             && !hook()
@@ -964,6 +972,33 @@ impl Vm {
                         r!(dst) = it;
                         r!(Reg(dst.0 + 1)) = next;
                         r!(Reg(dst.0 + 2)) = Value::Bool(false);
+                    }
+                    Op::IterUnpack { dst, iter, done } => {
+                        let res = r!(dst).clone();
+                        if !matches!(res, Value::Obj(_)) {
+                            r!(Reg(iter.0 + 2)) = Value::Bool(true);
+                            return self.type_err("iterator result is not an object");
+                        }
+                        let d = self.get_str(&res, "done");
+                        let d = match d {
+                            Ok(d) => d,
+                            Err(e) => {
+                                r!(Reg(iter.0 + 2)) = Value::Bool(true);
+                                return Err(e);
+                            }
+                        };
+                        if d.truthy() {
+                            r!(Reg(iter.0 + 2)) = Value::Bool(true);
+                            self.frames[fi].pc = done.0 as usize;
+                            continue;
+                        }
+                        match self.get_str(&res, "value") {
+                            Ok(v) => r!(dst) = v,
+                            Err(e) => {
+                                r!(Reg(iter.0 + 2)) = Value::Bool(true);
+                                return Err(e);
+                            }
+                        }
                     }
                     Op::IterNext { dst, iter, done } => {
                         if r!(Reg(iter.0 + 2)).truthy() {
