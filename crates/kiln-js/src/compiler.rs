@@ -1202,7 +1202,7 @@ impl<'a> Compiler<'a> {
             {
                 let hit = match label {
                     Some(l) => labels.iter().any(|x| x == l),
-                    None => *is_loop || !cont && !*is_loop && false,
+                    None => *is_loop,
                 };
                 let hit = hit || (label.is_none() && !cont && *is_loop);
                 if hit && (!cont || *is_loop) {
@@ -2017,7 +2017,7 @@ impl<'a> Compiler<'a> {
             other => {
                 let e = other.as_expression().expect("key expression");
                 match e {
-                    Expression::StringLiteral(s) if !computed || true => {
+                    Expression::StringLiteral(s) => {
                         if computed {
                             self.expr(e, dst)?;
                         } else {
@@ -2741,7 +2741,7 @@ impl<'a> Compiler<'a> {
                         self.emit(Op::LoadFalse { dst });
                     }
                 }
-                Expression::ChainExpression(_) | _ => {
+                _ => {
                     self.expr(&u.argument, dst)?;
                     self.emit(Op::LoadTrue { dst });
                 }
@@ -4332,7 +4332,7 @@ fn pattern_names(p: &BindingPattern, out: &mut Vec<String>) {
 
 /// `var` names declared by a statement (not entering nested functions).
 fn collect_vars(s: &Statement, out: &mut Vec<String>) {
-    let mut push = |names: Vec<String>, out: &mut Vec<String>| {
+    let push = |names: Vec<String>, out: &mut Vec<String>| {
         for n in names {
             if !out.contains(&n) {
                 out.push(n);

@@ -203,8 +203,10 @@ fn bind(vm: &mut Vm, this: Value, args: &[Value], _: ObjId) -> Res<Value> {
         })),
     );
     let mut len = 0.0;
-    if vm.get_own_property(target, &key("length")).is_some() {
-        if let Value::Num(l) = vm.get_str(&this, "length")? {
+    if vm.get_own_property(target, &key("length")).is_some()
+        && let Value::Num(l) = vm.get_str(&this, "length")?
+    {
+        {
             len = if l == f64::INFINITY {
                 l
             } else if l == f64::NEG_INFINITY {

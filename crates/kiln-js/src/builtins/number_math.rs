@@ -87,7 +87,7 @@ pub(super) fn install(vm: &mut Vm) {
         "round" => |x| {
             if !x.is_finite() || x == 0.0 { return x; }
             if x > 0.0 && x < 0.5 { return 0.0; }
-            if x < 0.0 && x >= -0.5 { return -0.0; }
+            if (-0.5..0.0).contains(&x) { return -0.0; }
             (x + 0.5).floor()
         },
     }

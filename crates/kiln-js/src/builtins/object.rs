@@ -279,7 +279,7 @@ pub(crate) fn to_property_descriptor(vm: &mut Vm, v: &Value) -> Res<PropDesc> {
     };
     let o = *o;
     let mut d = PropDesc::default();
-    let mut field = |vm: &mut Vm, n: &str| -> Res<Option<Value>> {
+    let field = |vm: &mut Vm, n: &str| -> Res<Option<Value>> {
         if vm.has_property(o, &key(n))? {
             Ok(Some(vm.get(o, &key(n), &Value::Obj(o))?))
         } else {
@@ -306,7 +306,7 @@ pub(crate) fn to_property_descriptor(vm: &mut Vm, v: &Value) -> Res<PropDesc> {
 /// FromPropertyDescriptor (§6.2.6.4).
 pub(crate) fn from_property_descriptor(vm: &mut Vm, d: &PropDesc) -> Value {
     let o = vm.new_object();
-    let mut put = |vm: &mut Vm, n: &str, v: Value| vm.heap.add_prop(o, key(n), v, DEFAULT_ATTRS);
+    let put = |vm: &mut Vm, n: &str, v: Value| vm.heap.add_prop(o, key(n), v, DEFAULT_ATTRS);
     if let Some(v) = &d.value {
         put(vm, "value", v.clone());
     }

@@ -505,7 +505,7 @@ fn finish_all(vm: &mut Vm, kind: u8, values: &Value, res: &Value, rej: &Value) -
         }
         vm.call(rej, Value::Undefined, &[e])?;
     } else {
-        vm.call(res, Value::Undefined, &[values.clone()])?;
+        vm.call(res, Value::Undefined, std::slice::from_ref(values))?;
     }
     Ok(())
 }

@@ -322,7 +322,7 @@ fn regexp_exec(vm: &mut Vm, r: &Value, s: &JsStr) -> Res<Value> {
     let e = vm.get_str(r, "exec")?;
     if vm.is_callable(&e) {
         let is_builtin = matches!(&e, Value::Obj(f) if matches!(&vm.heap.get(*f).class,
-            Class::Function(func) if matches!(func.kind, FuncKind::Native { f, .. } if f as usize == exec as usize)));
+            Class::Function(func) if matches!(func.kind, FuncKind::Native { f, .. } if f as *const () as usize == exec as *const () as usize)));
         if !is_builtin {
             let res = vm.call(&e, r.clone(), &[Value::Str(s.clone())])?;
             if !matches!(res, Value::Obj(_) | Value::Null) {

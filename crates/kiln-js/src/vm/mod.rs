@@ -1055,7 +1055,7 @@ impl Vm {
     }
 
     fn private_syms_contains(&self, s: SymId) -> bool {
-        self.heap.symbols[s.0 as usize].registered == false
+        !self.heap.symbols[s.0 as usize].registered
             && PRIVATE_MARK.with(|p| p.borrow().contains(&(self as *const Vm as usize, s.0)))
     }
 
@@ -1777,7 +1777,7 @@ impl Vm {
         let f = &self.heap.get(ap).slots[slot as usize];
         let Value::Obj(fo) = f else { return false };
         let is_values = matches!(&self.heap.get(*fo).class, Class::Function(func)
-            if matches!(func.kind, FuncKind::Native { f, .. } if f as usize == crate::builtins::array_values as usize));
+            if matches!(func.kind, FuncKind::Native { f, .. } if f as *const () as usize == crate::builtins::array_values as *const () as usize));
         if !is_values {
             return false;
         }
@@ -1789,7 +1789,7 @@ impl Vm {
             Some((slot, _)) => {
                 let f = &self.heap.get(aip).slots[slot as usize];
                 matches!(f, Value::Obj(fo) if matches!(&self.heap.get(*fo).class, Class::Function(func)
-                    if matches!(func.kind, FuncKind::Native { f, .. } if f as usize == crate::builtins::array_iter_next as usize)))
+                    if matches!(func.kind, FuncKind::Native { f, .. } if f as *const () as usize == crate::builtins::array_iter_next as *const () as usize)))
             }
             None => false,
         }
