@@ -6,6 +6,7 @@
 
 mod fhirpath;
 mod forth;
+mod js;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -27,6 +28,8 @@ enum Command {
     },
     /// Forth 2012: run files, evaluate code, open a REPL, or check stack effects.
     Forth(forth::ForthArgs),
+    /// JavaScript: run a script, evaluate code, print bytecode, or open a REPL.
+    Js(js::JsArgs),
 }
 
 /// Exit statuses shared by every `kiln` subcommand.
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Fhirpath { command } => fhirpath::run(command),
         Command::Forth(args) => forth::run(args),
+        Command::Js(args) => js::run(args),
     };
     ExitCode::from(code)
 }

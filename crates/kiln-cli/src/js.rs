@@ -1,0 +1,180 @@
+//! `kiln js FILE`, `kiln js -e CODE`, `kiln js --explain FILE` and `kiln js`
+//! (REPL): argument plumbing, the REPL's line editing / history / multi-line
+//! input, Ctrl-C, exit codes. The engine is `kiln_js::Engine`.
+//!
+//! Exit status: 0 ok; 1 unreadable FILE; 3 syntax (early) error; 5 uncaught
+//! exception (report on stderr: `file:line:col`, `Uncaught Name: message`,
+//! stack trace).
+
+use crate::exit;
+use clap::Args;
+use kiln_js::{Engine, JsError};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Arguments of `kiln js`.
+#[derive(Args, Debug)]
+pub struct JsArgs {
+    /// Script to run.
+    file: Option<PathBuf>,
+    /// Evaluate CODE (after FILE, if given).
+    #[arg(short = 'e', long = "eval", value_name = "CODE")]
+    eval: Vec<String>,
+    /// Print the bytecode listing of FILE (or CODE) instead of running it.
+    #[arg(long)]
+    explain: bool,
+}
+
+fn status_of(e: &JsError) -> u8 {
+    match e {
+        JsError::Syntax { .. } => exit::SYNTAX,
+        JsError::Runtime { .. } => exit::RUNTIME,
+    }
+}
+
+/// Runs `kiln js …` and returns the exit status. The engine runs on a
+/// thread with a large stack so deeply nested input hits the engine's own
+/// limits, never the process stack.
+pub fn run(args: JsArgs) -> u8 {
+    let h = std::thread::Builder::new()
+        .stack_size(512 << 20)
+        .spawn(move || run_inner(args));
+    match h.map(|h| h.join()) {
+        Ok(Ok(code)) => code,
+        _ => {
+            eprintln!("error: the JavaScript engine thread failed");
+            exit::RUNTIME
+        }
+    }
+}
+
+fn run_inner(args: JsArgs) -> u8 {
+    let mut sources = Vec::new();
+    if let Some(f) = &args.file {
+        match std::fs::read_to_string(f) {
+            Ok(t) => sources.push((f.display().to_string(), t)),
+            Err(e) => {
+                eprintln!("error: cannot read {}: {e}", f.display());
+                return exit::INPUT;
+            }
+        }
+    }
+    for (i, c) in args.eval.iter().enumerate() {
+        sources.push((
+            format!(
+                "<eval{}>",
+                if i == 0 { String::new() } else { i.to_string() }
+            ),
+            c.clone(),
+        ));
+    }
+    if args.explain {
+        for (name, text) in &sources {
+            match kiln_js::explain(name, text) {
+                Ok(l) => print!("{l}"),
+                Err(e) => {
+                    eprintln!("{e}");
+                    return status_of(&e);
+                }
+            }
+        }
+        return exit::OK;
+    }
+    let mut engine = Engine::new();
+    let flag = Arc::new(AtomicBool::new(false));
+    let f2 = flag.clone();
+    let _ = ctrlc::set_handler(move || f2.store(true, Ordering::Relaxed));
+    engine.vm.interrupt = Some(Box::new(move || !flag.swap(false, Ordering::Relaxed)));
+    if sources.is_empty() {
+        return repl(&mut engine);
+    }
+    for (name, text) in &sources {
+        if let Err(e) = engine.eval(name, text, false) {
+            eprint!("{e}");
+            if matches!(e, JsError::Syntax { .. }) {
+                eprintln!();
+            }
+            return status_of(&e);
+        }
+    }
+    exit::OK
+}
+
+/// Whether `text` is an incomplete script (unclosed brackets, strings or templates).
+fn incomplete(text: &str) -> bool {
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    let mut esc = false;
+    for c in text.chars() {
+        if let Some(q) = quote {
+            if esc {
+                esc = false;
+            } else if c == '\\' {
+                esc = true;
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '"' | '\'' | '`' => quote = Some(c),
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth -= 1,
+            _ => {}
+        }
+    }
+    depth > 0 || quote == Some('`')
+}
+
+fn repl(engine: &mut Engine) -> u8 {
+    use rustyline::error::ReadlineError;
+    let mut rl = match rustyline::DefaultEditor::new() {
+        Ok(rl) => rl,
+        Err(e) => {
+            eprintln!("error: cannot start the line editor: {e}");
+            return exit::INPUT;
+        }
+    };
+    let history = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".kiln_js_history"));
+    if let Some(h) = &history {
+        let _ = rl.load_history(h);
+    }
+    println!("Kiln JavaScript — Ctrl-D to leave, Ctrl-C interrupts a running script.");
+    let mut buf = String::new();
+    loop {
+        let prompt = if buf.is_empty() { "> " } else { "... " };
+        match rl.readline(prompt) {
+            Ok(line) => {
+                buf.push_str(&line);
+                buf.push('\n');
+                if incomplete(&buf) {
+                    continue;
+                }
+                let text = std::mem::take(&mut buf);
+                let _ = rl.add_history_entry(text.trim_end());
+                match engine.eval("<repl>", &text, true) {
+                    Ok(v) => println!("{}", engine.inspect_repl(&v)),
+                    Err(e) => {
+                        eprint!("{e}");
+                        if matches!(e, JsError::Syntax { .. }) {
+                            eprintln!();
+                        }
+                    }
+                }
+            }
+            Err(ReadlineError::Interrupted) => {
+                buf.clear();
+            }
+            Err(ReadlineError::Eof) => break,
+            Err(e) => {
+                eprintln!("error: {e}");
+                break;
+            }
+        }
+    }
+    if let Some(h) = &history {
+        let _ = rl.save_history(h);
+    }
+    exit::OK
+}
