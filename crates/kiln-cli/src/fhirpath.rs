@@ -541,7 +541,7 @@ impl<W: Write> Runner<'_, W> {
             );
         }
         let mut spill = Vec::new();
-        let read = for_each_line(reader, &mut spill, &mut process);
+        let read = kiln_fhirpath::ndjson::for_each_line(reader, &mut spill, &mut process);
         if let Err(e) = read {
             self.input_error(format!("error: {name}:{}: {e}", line_no + 1));
         }
@@ -663,48 +663,6 @@ impl<W: Write> Runner<'_, W> {
                 self.input_error(e);
             }
         });
-    }
-}
-
-/// Calls `f` with each line of `reader`, its `\n` excluded: in place in the
-/// reader's buffer when the line lies wholly inside it (no copy), otherwise
-/// assembled in `spill`. Newlines are found by `memchr`'s vectorised search;
-/// the bytes are not validated (the caller validates each line once).
-fn for_each_line(
-    reader: &mut dyn BufRead,
-    spill: &mut Vec<u8>,
-    mut f: impl FnMut(&[u8]),
-) -> io::Result<()> {
-    loop {
-        let buf = match reader.fill_buf() {
-            Ok(buf) => buf,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if buf.is_empty() {
-            if !spill.is_empty() {
-                f(spill);
-                spill.clear();
-            }
-            return Ok(());
-        }
-        match memchr::memchr(b'\n', buf) {
-            Some(i) => {
-                if spill.is_empty() {
-                    f(&buf[..i]);
-                } else {
-                    spill.extend_from_slice(&buf[..i]);
-                    f(spill);
-                    spill.clear();
-                }
-                reader.consume(i + 1);
-            }
-            None => {
-                let n = buf.len();
-                spill.extend_from_slice(buf);
-                reader.consume(n);
-            }
-        }
     }
 }
 

@@ -28,6 +28,7 @@ pub mod json;
 pub mod lexer;
 pub mod model;
 pub mod nav;
+pub mod ndjson;
 pub mod numeric;
 pub mod ops;
 pub mod output;

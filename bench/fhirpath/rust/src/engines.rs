@@ -95,11 +95,11 @@ impl Engine for Kiln {
         } else {
             c.projection()
         };
-        // Lines are read as `kiln fhirpath eval` reads them: newlines found by
-        // `memchr`, each line parsed in place from the reader's buffer when it
-        // lies wholly inside it, its bytes validated once by
+        // Lines are read as `kiln fhirpath eval` reads them
+        // (`ndjson::for_each_line`: parsed in place from the reader's buffer
+        // when they lie wholly inside it), their bytes validated once by
         // `Document::reparse_bytes` and copied into the document's own buffer.
-        let mut process = |raw: &[u8], pass: &mut Pass| {
+        let mut process = |raw: &[u8]| {
             let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
             if raw.iter().all(u8::is_ascii_whitespace) {
                 return;
@@ -129,37 +129,9 @@ impl Engine for Kiln {
             stash = vm.recycle();
         };
         let mut spill = Vec::new();
-        loop {
-            let buf = match reader.fill_buf() {
-                Ok(buf) => buf,
-                Err(e) => {
-                    pass.fail(|| format!("read: {e}"));
-                    break;
-                }
-            };
-            if buf.is_empty() {
-                if !spill.is_empty() {
-                    process(&spill, &mut pass);
-                }
-                break;
-            }
-            match memchr::memchr(b'\n', buf) {
-                Some(i) => {
-                    if spill.is_empty() {
-                        process(&buf[..i], &mut pass);
-                    } else {
-                        spill.extend_from_slice(&buf[..i]);
-                        process(&spill, &mut pass);
-                        spill.clear();
-                    }
-                    reader.consume(i + 1);
-                }
-                None => {
-                    let n = buf.len();
-                    spill.extend_from_slice(buf);
-                    reader.consume(n);
-                }
-            }
+        let read = kiln_fhirpath::ndjson::for_each_line(reader, &mut spill, &mut process);
+        if let Err(e) = read {
+            pass.fail(|| format!("read: {e}"));
         }
         pass
     }
