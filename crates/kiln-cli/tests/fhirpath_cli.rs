@@ -1,37 +1,19 @@
 //! The `kiln fhirpath eval` contract, tested on the built binary: output
 //! lines, `--typed`, `--var`, `--explain`, stdin, and every exit status.
 
+mod common;
+
+use common::{kiln, run, run_stdin};
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
-fn kiln() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_kiln"))
+fn temp_file(name: &str, content: &str) -> PathBuf {
+    common::temp_file("cli-test", name, content)
 }
 
 fn examples() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/fhir")
-}
-
-fn run(args: &[&str]) -> Output {
-    kiln().args(args).output().expect("kiln runs")
-}
-
-fn run_stdin(args: &[&str], input: &str) -> Output {
-    let mut child = kiln()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("kiln runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write stdin");
-    child.wait_with_output().expect("kiln finishes")
 }
 
 fn stdout(o: &Output) -> String {
@@ -40,14 +22,6 @@ fn stdout(o: &Output) -> String {
 
 fn stderr(o: &Output) -> String {
     String::from_utf8(o.stderr.clone()).expect("utf-8 stderr")
-}
-
-fn temp_file(name: &str, content: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("kiln-cli-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let p = dir.join(name);
-    std::fs::write(&p, content).expect("write temp file");
-    p
 }
 
 #[test]

@@ -2,33 +2,14 @@
 //! `-e`, BYE, the REPL on piped input, `check`, `--explain`, diagnostics on
 //! stderr as `file:line:col`, and every exit status.
 
-use std::io::Write;
+mod common;
+
+use common::{run, run_stdin};
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
-fn kiln() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_kiln"))
-}
-
-fn run(args: &[&str]) -> Output {
-    kiln().args(args).output().expect("kiln runs")
-}
-
-fn run_stdin(args: &[&str], input: &str) -> Output {
-    let mut child = kiln()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("kiln runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write stdin");
-    child.wait_with_output().expect("kiln finishes")
+fn temp_file(name: &str, content: &str) -> PathBuf {
+    common::temp_file("forth-cli", name, content)
 }
 
 fn stdout(o: &Output) -> String {
@@ -37,14 +18,6 @@ fn stdout(o: &Output) -> String {
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn temp_file(name: &str, content: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("kiln-forth-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let p = dir.join(name);
-    std::fs::write(&p, content).expect("write temp file");
-    p
 }
 
 #[test]

@@ -2,14 +2,14 @@
 //! words on stdout, reports on stderr, exit statuses 0/1/2/4/5, spec
 //! directories, composition, and rkyv spec stores (write, read, reject).
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kiln"))
-        .args(args)
-        .output()
-        .expect("kiln runs")
+use common::run;
+use std::path::PathBuf;
+use std::process::Output;
+
+fn temp(name: &str) -> PathBuf {
+    common::temp_path("forth-gen-cli", name)
 }
 
 fn stdout(o: &Output) -> String {
@@ -27,12 +27,6 @@ fn spec(name: &str) -> String {
         .to_str()
         .expect("utf-8 path")
         .to_owned()
-}
-
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("kiln-forth-gen-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir.join(name)
 }
 
 #[test]
