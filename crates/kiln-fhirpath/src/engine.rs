@@ -165,7 +165,7 @@ impl Expression {
             options.fold,
             options.predicates,
         );
-        let projection = crate::reach::project(&parsed.ast, &analysis);
+        let projection = crate::reach::project(&parsed.ast, &analysis, model);
         Ok(Expression {
             program,
             model,

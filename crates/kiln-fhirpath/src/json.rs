@@ -48,6 +48,9 @@ const FLAG_KEY_DECODED: u8 = 1;
 const FLAG_STR_DECODED: u8 = 2;
 /// Marks a slot of `Document::nodes` that holds a [`Member`] index entry.
 const FLAG_MEMBER_SLOT: u8 = 4;
+/// Marks a raw object (see [`Document::is_raw`]): `val_off` and `members`
+/// hold its JSON text range, `val_len` (the child count) is 0.
+const FLAG_RAW: u8 = 8;
 
 /// One JSON value on the tape (24 bytes).
 #[derive(Clone, Copy, Debug)]
@@ -318,6 +321,7 @@ impl Document {
         }
         let mut p = Parser {
             src: self.src.as_bytes(),
+            text: &self.src,
             pos: 0,
             nodes: &mut self.nodes,
             decoded: &mut self.decoded,
@@ -366,6 +370,10 @@ impl Document {
                         at
                     }
                 };
+            }
+            if node.flags & FLAG_RAW != 0 {
+                node.val_off = copy(&mut src, node.val_off, node.members);
+                continue;
             }
             let text_value = match node.kind {
                 Kind::String => node.flags & FLAG_STR_DECODED == 0,
@@ -628,9 +636,36 @@ impl Document {
         }
     }
 
+    /// True when `n` is a raw object: a returned element kept as its JSON
+    /// text, without child nodes, by a projection that never navigates into
+    /// it ([`crate::reach::Projection::is_raw`]). Its [`Document::children`]
+    /// and member lookups are empty; [`Document::write_json`] prints its text
+    /// exactly as it would print the built subtree.
+    #[inline]
+    pub fn is_raw(&self, n: NodeId) -> bool {
+        self.node(n).flags & FLAG_RAW != 0
+    }
+
+    /// The JSON text of a raw object (see [`Document::is_raw`]), as read.
+    pub fn raw_text(&self, n: NodeId) -> Option<&str> {
+        let node = self.node(n);
+        (node.flags & FLAG_RAW != 0)
+            .then(|| {
+                self.src
+                    .get(node.val_off as usize..(node.val_off + node.members) as usize)
+            })
+            .flatten()
+    }
+
     /// Byte range of the source text of node `n` (its value, not its key).
     pub fn source_span(&self, n: NodeId) -> (usize, usize) {
         let node = self.node(n);
+        if node.flags & FLAG_RAW != 0 {
+            return (
+                node.val_off as usize,
+                (node.val_off + node.members) as usize,
+            );
+        }
         match node.kind {
             Kind::String if node.flags & FLAG_STR_DECODED == 0 => (
                 node.val_off as usize - 1,
@@ -645,6 +680,10 @@ impl Document {
 
     /// Writes node `n` as compact JSON (strings re-escaped, numbers as written).
     pub fn write_json(&self, n: NodeId, out: &mut String) {
+        if let Some(raw) = self.raw_text(n) {
+            write_raw_json(raw, out);
+            return;
+        }
         match self.kind(n) {
             Kind::Null => out.push_str("null"),
             Kind::False => out.push_str("false"),
@@ -672,6 +711,65 @@ impl Document {
                     self.write_json(c, out);
                 }
                 out.push('}');
+            }
+        }
+    }
+}
+
+/// Writes the JSON text of a raw object (already validated when it was read)
+/// as [`Document::write_json`] writes a built subtree: no whitespace between
+/// tokens, numbers as written, strings decoded and re-escaped by
+/// [`write_json_string`] (a string without a backslash is copied as is: it
+/// holds no character that function would escape).
+fn write_raw_json(raw: &str, out: &mut String) {
+    let s = raw.as_bytes();
+    let mut i = 0;
+    while i < s.len() {
+        match s[i] {
+            b' ' | b'\n' | b'\r' | b'\t' => i += 1,
+            b'"' => {
+                let close = scan_plain(s, i + 1);
+                if s.get(close) == Some(&b'"') {
+                    out.push_str(&raw[i..=close]);
+                    i = close + 1;
+                    continue;
+                }
+                // Escapes: decode with the parser, re-escape as write_json does.
+                let (mut nodes, mut decoded, mut pending) = (Vec::new(), String::new(), Vec::new());
+                let mut p = Parser {
+                    src: s,
+                    text: raw,
+                    pos: i,
+                    nodes: &mut nodes,
+                    decoded: &mut decoded,
+                    pending: &mut pending,
+                    projection: None,
+                };
+                match p.parse_string() {
+                    Ok((off, len, was_decoded)) => {
+                        let end = p.pos;
+                        let text = if was_decoded {
+                            &decoded[off as usize..(off + len) as usize]
+                        } else {
+                            &raw[off as usize..(off + len) as usize]
+                        };
+                        write_json_string(text, out);
+                        i = end;
+                    }
+                    Err(_) => {
+                        // Unreachable for validated text; never loop.
+                        out.push_str(&raw[i..]);
+                        return;
+                    }
+                }
+            }
+            _ => {
+                // Structural bytes and scalar runs up to the next string or space.
+                let start = i;
+                while i < s.len() && !matches!(s[i], b'"' | b' ' | b'\n' | b'\r' | b'\t') {
+                    i += 1;
+                }
+                out.push_str(&raw[start..i]);
             }
         }
     }
@@ -736,6 +834,8 @@ impl Iterator for Children<'_> {
 
 struct Parser<'a> {
     src: &'a [u8],
+    /// `src` as text (it is valid UTF-8).
+    text: &'a str,
     pos: usize,
     nodes: &'a mut Vec<Node>,
     decoded: &'a mut String,
@@ -747,6 +847,8 @@ struct Parser<'a> {
 
 /// Projection position meaning "build everything below".
 const ALL: PIdx = u32::MAX;
+/// Projection position meaning "keep objects here raw" ([`Document::is_raw`]).
+const RAW: PIdx = u32::MAX - 1;
 
 impl Parser<'_> {
     fn err<T>(&self, message: impl Into<String>) -> Result<T, JsonError> {
@@ -821,6 +923,9 @@ impl Parser<'_> {
                     return self.err(format!("nesting deeper than {MAX_DEPTH} levels"));
                 }
                 node.kind = if b == b'{' { Kind::Object } else { Kind::Array };
+                if proj == RAW && b == b'{' {
+                    return self.parse_raw_object(node, depth);
+                }
                 let idx = self.push(node)?;
                 self.pos += 1;
                 let count = if b == b'{' {
@@ -871,6 +976,31 @@ impl Parser<'_> {
         Ok(())
     }
 
+    /// Reads an object to keep raw: parsed in full (so it is validated
+    /// exactly as a built one), then its subtree is dropped and the object's
+    /// node keeps its text range.
+    fn parse_raw_object(&mut self, mut node: Node, depth: u32) -> Result<(), JsonError> {
+        let (idx, decoded, start) = (self.nodes.len(), self.decoded.len(), self.pos);
+        node.kind = Kind::Object;
+        self.parse_value(
+            node.parent,
+            node.key_off,
+            node.key_len,
+            node.flags,
+            depth,
+            ALL,
+        )?;
+        self.nodes.truncate(idx + 1);
+        self.decoded.truncate(decoded);
+        let n = &mut self.nodes[idx];
+        n.flags |= FLAG_RAW;
+        n.val_off = start as u32;
+        n.val_len = 0;
+        n.members = (self.pos - start) as u32;
+        n.end = idx as u32 + 1;
+        Ok(())
+    }
+
     fn parse_members(&mut self, obj: u32, depth: u32, proj: PIdx) -> Result<u32, JsonError> {
         let mut count = 0u32;
         self.skip_ws();
@@ -894,7 +1024,7 @@ impl Parser<'_> {
             self.skip_ws();
             let flags = if kdecoded { FLAG_KEY_DECODED } else { 0 };
             let child = match self.projection {
-                Some(projection) if proj != ALL => {
+                Some(projection) if proj != ALL && proj != RAW => {
                     let key = if kdecoded {
                         &self.decoded.as_bytes()[koff as usize..(koff + klen) as usize]
                     } else {
@@ -903,9 +1033,15 @@ impl Parser<'_> {
                     if key == b"resourceType" {
                         Some(ALL)
                     } else {
-                        projection
-                            .child_for_key(proj, key)
-                            .map(|c| if projection.is_full(c) { ALL } else { c })
+                        projection.child_for_key(proj, key).map(|c| {
+                            if projection.is_raw(c) {
+                                RAW
+                            } else if projection.is_full(c) {
+                                ALL
+                            } else {
+                                c
+                            }
+                        })
                     }
                 }
                 _ => Some(ALL),
@@ -1159,7 +1295,7 @@ impl Parser<'_> {
         let s = self.src;
         let out_start = self.decoded.len();
         // The source is valid UTF-8 (it came from a `String`) and we only split at ASCII bytes.
-        let text = std::str::from_utf8(s).unwrap_or("");
+        let text = self.text;
         self.decoded.push_str(&text[start..self.pos]);
         loop {
             let Some(&b) = s.get(self.pos) else {
@@ -1491,6 +1627,7 @@ mod tests {
         let (mut nodes, mut decoded, mut pending) = (Vec::new(), String::new(), Vec::new());
         let mut p = Parser {
             src: s,
+            text: std::str::from_utf8(s).unwrap_or(""),
             pos: 0,
             nodes: &mut nodes,
             decoded: &mut decoded,

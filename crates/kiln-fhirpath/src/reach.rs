@@ -13,10 +13,20 @@
 //! functions, `repeat`, `$total`, variables bound to document nodes) marks the
 //! current focus — or the root — full. `resourceType` and the `_name`
 //! primitive-extension siblings of kept members are always kept.
+//!
+//! A full node that the expression only *returns* — never navigates into,
+//! compares, converts or deduplicates, and whose static type is a concrete
+//! complex or backbone type (so its runtime type never depends on its
+//! content, unlike a `Resource`'s `resourceType`) — is also marked *raw*: the
+//! reader keeps each such object as one node holding its JSON text instead of
+//! a subtree of nodes ([`crate::json::Document::is_raw`]), and the output
+//! writer prints that text normalised exactly as it prints built nodes.
+//! `Patient.identifier` then holds five nodes per Patient instead of fifty.
 
 use crate::ast::{Ast, BinaryOp, ExprId, ExprKind, TypeOp};
 use crate::check::{Analysis, VarRef};
 use crate::functions::{ArgKind, Func};
+use crate::model::{Model, TypeKind};
 
 /// A trie of member names reachable from the document root.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,6 +38,10 @@ pub struct Projection {
 struct PNode {
     children: Vec<(Box<str>, u32)>,
     full: bool,
+    /// Full only because returned: objects here are kept as raw text.
+    raw: bool,
+    /// Compared by the expression (union's deduplication): never raw.
+    compared: bool,
 }
 
 /// Index of a node in a [`Projection`]; the root is [`Projection::ROOT`].
@@ -51,6 +65,7 @@ impl Projection {
             nodes: vec![PNode {
                 children: Vec::new(),
                 full: true,
+                ..PNode::default()
             }],
         }
     }
@@ -64,6 +79,13 @@ impl Projection {
     #[inline]
     pub fn is_full(&self, n: PIdx) -> bool {
         self.nodes[n as usize].full
+    }
+
+    /// True when node `n` is full only because the expression returns it:
+    /// its objects are kept as raw JSON text (one node each), never navigated.
+    #[inline]
+    pub fn is_raw(&self, n: PIdx) -> bool {
+        self.nodes[n as usize].raw
     }
 
     /// The node for JSON member `key` under `n`: the child named `key`, the
@@ -98,15 +120,25 @@ impl Projection {
         idx
     }
 
-    /// The union of two projections (for evaluating several expressions over one parse).
+    /// The union of two projections (for evaluating several expressions over
+    /// one parse). A node stays raw only when every projection that keeps it
+    /// in full keeps it raw and none navigates into it.
     pub fn merge(&mut self, other: &Projection) {
         fn walk(dst: &mut Projection, d: PIdx, src: &Projection, s: PIdx) {
-            if src.nodes[s as usize].full {
-                dst.nodes[d as usize].full = true;
-            }
+            let (sn, dn) = (&src.nodes[s as usize], &dst.nodes[d as usize]);
+            let raw = (!dn.full || dn.raw) && (!sn.full || sn.raw) && (dn.full || sn.full);
+            let full = dn.full || sn.full;
+            let dn = &mut dst.nodes[d as usize];
+            dn.full = full;
+            dn.raw = raw;
+            dn.compared |= sn.compared;
             for (name, sc) in &src.nodes[s as usize].children {
                 let dc = dst.child(d, name);
                 walk(dst, dc, src, *sc);
+            }
+            let dn = &mut dst.nodes[d as usize];
+            if !dn.children.is_empty() || dn.compared {
+                dn.raw = false;
             }
         }
         walk(self, Self::ROOT, other, Self::ROOT);
@@ -128,8 +160,9 @@ impl Projection {
             let node = &p.nodes[n as usize];
             if node.full {
                 out.push(format!(
-                    "{}*",
-                    if prefix.is_empty() { "(root)" } else { prefix }
+                    "{}{}",
+                    if prefix.is_empty() { "(root)" } else { prefix },
+                    if node.raw { "*raw" } else { "*" }
                 ));
             }
             for (name, c) in &node.children {
@@ -186,8 +219,9 @@ impl Focus {
     }
 }
 
-/// Computes the projection of a checked expression.
-pub fn project(ast: &Ast, analysis: &Analysis) -> Projection {
+/// Computes the projection of a checked expression; `model` decides which
+/// returned nodes may be kept raw (see the module docs).
+pub fn project(ast: &Ast, analysis: &Analysis, model: &Model) -> Projection {
     let Some(root) = ast.root else {
         return Projection::default();
     };
@@ -199,6 +233,20 @@ pub fn project(ast: &Ast, analysis: &Analysis) -> Projection {
     };
     let top = Focus::Nodes(vec![Projection::ROOT]);
     let result = r.expr(root, &top);
+    // Returned nodes of a concrete complex type that nothing navigates into,
+    // compares or already needed in full are kept raw.
+    let raw_type = analysis.info[root.raw() as usize].ty.ty.is_some_and(|t| {
+        let info = model.type_info(t);
+        matches!(info.kind, TypeKind::Complex | TypeKind::Backbone) && !info.is_abstract
+    });
+    if let (true, Focus::Nodes(ns)) = (raw_type, &result) {
+        for &n in ns {
+            let node = &mut r.p.nodes[n as usize];
+            if n != Projection::ROOT && !node.full && !node.compared && node.children.is_empty() {
+                node.raw = true;
+            }
+        }
+    }
     r.need(&result);
     r.p
 }
@@ -217,6 +265,15 @@ impl Reach<'_> {
         if let Focus::Nodes(ns) = f {
             for &n in ns {
                 self.p.nodes[n as usize].full = true;
+            }
+        }
+    }
+
+    /// The expression compares the items of `f` (union's deduplication).
+    fn compare(&mut self, f: &Focus) {
+        if let Focus::Nodes(ns) = f {
+            for &n in ns {
+                self.p.nodes[n as usize].compared = true;
             }
         }
     }
@@ -298,6 +355,8 @@ impl Reach<'_> {
                 let a = self.expr(*lhs, focus);
                 let b = self.expr(*rhs, focus);
                 if *op == BinaryOp::Union {
+                    self.compare(&a);
+                    self.compare(&b);
                     return a.union(b);
                 }
                 self.need(&a);
@@ -400,6 +459,10 @@ impl Reach<'_> {
             Select => arg_results.into_iter().next().unwrap_or(Focus::Values),
             Union | Combine => {
                 let other = arg_results.into_iter().next().unwrap_or(Focus::Values);
+                if func == Union {
+                    self.compare(&input);
+                    self.compare(&other);
+                }
                 input.union(other)
             }
             Iif => {
@@ -497,5 +560,53 @@ mod tests {
         );
         assert_eq!(paths("extension('x').value"), "extension*");
         assert_eq!(paths("$this"), "(root)*");
+    }
+
+    #[test]
+    fn returned_complex_elements_are_raw() {
+        assert_eq!(
+            paths("Patient.identifier"),
+            "Patient.identifier*raw\nidentifier*raw"
+        );
+        assert_eq!(paths("Patient.name.first()"), "Patient.name*raw\nname*raw");
+        assert_eq!(
+            paths("Patient.communication.language"),
+            "Patient.communication.language*raw\ncommunication.language*raw"
+        );
+        // Navigated into, compared (union deduplicates), converted, or a
+        // resource (typed by its `resourceType`): built in full.
+        assert_eq!(
+            paths("Patient.name.where(use = 'official')"),
+            "Patient.name*\nPatient.name.use*\nname*\nname.use*"
+        );
+        assert_eq!(paths("Patient.name | Patient.name"), "Patient.name*\nname*");
+        assert_eq!(paths("Patient.name.distinct()"), "Patient.name*\nname*");
+        assert_eq!(
+            paths("Patient.name.given"),
+            "Patient.name.given*\nname.given*"
+        );
+        assert_eq!(
+            paths("Bundle.entry.resource"),
+            "Bundle.entry.resource*\nentry.resource*"
+        );
+        assert_eq!(paths("Patient.contained"), "Patient.contained*\ncontained*");
+        assert_eq!(paths("Patient"), "(root)*\nPatient*");
+    }
+
+    #[test]
+    fn merged_projections_keep_raw_only_where_all_agree() {
+        let compile =
+            |s: &str| Expression::compile(s, &CompileOptions::default()).expect("compiles");
+        let mut p = compile("Patient.name").projection().clone();
+        p.merge(compile("Patient.identifier").projection());
+        assert_eq!(
+            p.describe(),
+            "Patient.name*raw\nPatient.identifier*raw\nname*raw\nidentifier*raw"
+        );
+        p.merge(compile("Patient.name.family").projection());
+        assert_eq!(
+            p.describe(),
+            "Patient.name*\nPatient.name.family*\nPatient.identifier*raw\nname*\nname.family*\nidentifier*raw"
+        );
     }
 }

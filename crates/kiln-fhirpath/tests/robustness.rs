@@ -444,3 +444,79 @@ fn quadratic_work_and_string_growth_are_bounded() {
         assert!(r.is_err(), "{src} should hit a limit, got {out:?}");
     }
 }
+
+/// Renders `expr` over `text` parsed in full and parsed with the expression's
+/// projection (then compacted), for comparing the two.
+fn full_and_projected(expr: &str, text: &str) -> (String, String, bool) {
+    let expr = Expression::compile(expr, &CompileOptions::default()).expect("compiles");
+    let full = Document::parse(text).expect("json");
+    let mut lazy = Document::default();
+    lazy.reparse_projected(text.to_string(), expr.projection())
+        .expect("json");
+    lazy.compact();
+    let render = |d: &Document| {
+        let mut out = Vec::new();
+        expr.evaluate(Some(d), &EvalOptions::default(), &mut Vm::new(), &mut out)
+            .expect("evaluates");
+        kiln_fhirpath::output::render_json_array(expr.model(), &out)
+    };
+    let any_raw = (0..lazy.len() as u32).any(|n| lazy.is_raw(n));
+    (render(&full), render(&lazy), any_raw)
+}
+
+#[test]
+fn raw_objects_print_exactly_as_built_ones() {
+    let text = "{ \"resourceType\" : \"Patient\", \"identifier\" : [ { \"system\" : \"urn:x\" ,\n\t\"value\":\"a\\\"b\\\\c\\/d\\u00e9\\ud83d\\ude00\\n\", \"period\": {\"start\" : \"2020\"},\"x\": [1.50, -0, 2e3, true, false, null, {}, []] } , {\"value\":\"plain é\"} ], \"name\":[{\"family\":\"F\"}] }";
+    let (full, lazy, any_raw) = full_and_projected("Patient.identifier", text);
+    assert!(any_raw, "the identifiers are kept raw");
+    assert_eq!(full, lazy);
+    assert!(full.contains(r#""value":"a\"b\\c/dé😀\n""#), "{full}");
+    // Selected, indexed and counted raw elements.
+    for e in [
+        "Patient.identifier.first()",
+        "Patient.identifier[1]",
+        "Patient.identifier.last()",
+    ] {
+        let (full, lazy, any_raw) = full_and_projected(e, text);
+        assert!(any_raw, "{e}");
+        assert_eq!(full, lazy, "{e}");
+    }
+    let (full, lazy, _) = full_and_projected("Patient.identifier.count()", text);
+    assert_eq!((full.as_str(), lazy.as_str()), ("[2]", "[2]"));
+}
+
+#[test]
+fn raw_objects_are_still_validated() {
+    let expr = Expression::compile("Patient.identifier", &CompileOptions::default()).unwrap();
+    for bad in [
+        r#"{"resourceType":"Patient","identifier":[{"value":tru}]}"#,
+        r#"{"resourceType":"Patient","identifier":[{"value":"a\x"}]}"#,
+        r#"{"resourceType":"Patient","identifier":[{"value":01}]}"#,
+        r#"{"resourceType":"Patient","identifier":[{"value":"a",}]}"#,
+    ] {
+        let mut d = Document::default();
+        assert!(
+            d.reparse_projected(bad.to_string(), expr.projection())
+                .is_err(),
+            "{bad}"
+        );
+        assert!(Document::parse(bad).is_err(), "{bad}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Raw objects print as built ones for any string content and spacing.
+    #[test]
+    fn raw_objects_print_as_built_for_any_strings(
+        v in "[a-z\"\\\\/é😀\n\t\u{1}]{0,12}",
+        ws in "[ \n\t]{0,3}",
+    ) {
+        let esc = serde_json::to_string(&v).unwrap();
+        let text = format!(r#"{{"resourceType":"Patient","identifier":[{ws}{{{ws}"value"{ws}:{ws}{esc}{ws},"system":"s"}}{ws}]}}"#);
+        let (full, lazy, any_raw) = full_and_projected("Patient.identifier", &text);
+        prop_assert!(any_raw);
+        prop_assert_eq!(full, lazy);
+    }
+}
