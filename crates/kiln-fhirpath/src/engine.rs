@@ -100,6 +100,8 @@ pub struct Expression {
     program: Program,
     model: &'static Model,
     projection: crate::reach::Projection,
+    /// The program as a plain navigation path, when it is one (run by [`Vm::evaluate_path`]).
+    simple: Option<crate::vm::SimplePath>,
 }
 
 /// Per-evaluation settings.
@@ -166,10 +168,12 @@ impl Expression {
             options.predicates,
         );
         let projection = crate::reach::project(&parsed.ast, &analysis, model);
+        let simple = crate::vm::SimplePath::detect(&program);
         Ok(Expression {
             program,
             model,
             projection,
+            simple,
         })
     }
 
@@ -215,6 +219,18 @@ impl Expression {
         let root = input
             .filter(|d| !d.is_empty())
             .map(|d| nav::root_node(self.model, d));
+        if let Some(path) = &self.simple
+            && vm.evaluate_path(
+                self.model,
+                &self.program,
+                path,
+                root,
+                &options.limits.unwrap_or_default(),
+                result,
+            )
+        {
+            return Ok(());
+        }
         let ctx = EvalCtx {
             model: self.model,
             program: &self.program,
@@ -247,6 +263,72 @@ mod tests {
     use super::*;
 
     fn assert_send_sync<T: Send + Sync>() {}
+
+    /// The plain-path fast path (`Vm::evaluate_path`) gives the general VM's
+    /// results, and leaves limit errors to it.
+    #[test]
+    fn plain_paths_agree_with_the_general_vm() {
+        let doc = Document::parse(
+            r#"{"resourceType":"Patient","name":[{"given":["A","B"],"family":"F"},{"given":["C"]}],
+               "identifier":[{"value":"1"},{"value":"2"}],"active":true,"_active":{"id":"x"},
+               "contact":[{"name":{"given":["D"]}}],"deceasedBoolean":false}"#,
+        )
+        .unwrap();
+        let run = |e: &Expression, opts: &EvalOptions<'_>| {
+            let mut out = Vec::new();
+            e.evaluate(Some(&doc), opts, &mut Vm::new(), &mut out)
+                .map(|()| crate::output::render_typed_array(e.model(), &out))
+                .map_err(|e| e.message)
+        };
+        let opts = EvalOptions::default();
+        for src in [
+            "Patient.name.given",
+            "Patient.name",
+            "Patient.identifier.value",
+            "Patient.active",
+            "Patient",
+            "name.given",
+            "name",
+            "Patient.contact.name.given",
+            "Patient.deceased",
+            "Patient.missing",
+            "Observation.status",
+            "Patient.name.given.extension",
+        ] {
+            let fast = Expression::compile(src, &CompileOptions::default()).unwrap();
+            assert!(fast.simple.is_some(), "{src} is a plain path");
+            let general = Expression {
+                simple: None,
+                ..fast.clone()
+            };
+            assert_eq!(run(&fast, &opts), run(&general, &opts), "{src}");
+            assert!(
+                fast.evaluate(None, &opts, &mut Vm::new(), &mut Vec::new())
+                    .is_ok()
+            );
+            // Limits: the fast path declines and the general VM reports.
+            for limits in [
+                kiln_core::Limits {
+                    fuel: 1,
+                    ..Default::default()
+                },
+                kiln_core::Limits {
+                    max_depth: 0,
+                    ..Default::default()
+                },
+            ] {
+                let o = EvalOptions {
+                    limits: Some(limits),
+                    ..EvalOptions::default()
+                };
+                assert_eq!(run(&fast, &o), run(&general, &o), "{src} {limits:?}");
+            }
+        }
+        for src in ["Patient.name.first()", "name.where(given = 'A')", "1 + 1"] {
+            let e = Expression::compile(src, &CompileOptions::default()).unwrap();
+            assert!(e.simple.is_none(), "{src} is not a plain path");
+        }
+    }
 
     #[test]
     fn expression_is_send_and_sync() {

@@ -12,9 +12,12 @@
 //! per lambda iteration, the item stack is bounded, and block nesting is
 //! bounded by the parser's nesting limit.
 
+mod path;
 mod pred;
 mod run;
 mod scoped;
+
+pub use path::SimplePath;
 
 use crate::compile::{Constant, Program};
 use crate::model::Model;
