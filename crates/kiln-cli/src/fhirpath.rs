@@ -371,7 +371,12 @@ struct Runner<'e, W: Write> {
 struct BatchResult {
     index: u64,
     output: String,
-    errors: Vec<(u8, String)>,
+    /// Exit code, line within the chunk (0-based) and message of each error;
+    /// the writer adds the file name and the line number (it alone knows
+    /// how many lines came before the chunk).
+    errors: Vec<(u8, usize, String)>,
+    /// Lines in the chunk (its last line counts even without a newline).
+    lines: usize,
     bytes: u64,
 }
 
@@ -565,15 +570,14 @@ impl<W: Write> Runner<'_, W> {
         let threads = self.threads;
         let job = self.job;
         let variables = self.variables;
-        type Work = (u64, usize, Vec<u8>);
+        type Work = (u64, Vec<u8>);
         let (work_tx, work_rx): (Sender<Work>, Receiver<Work>) = bounded(threads * 2);
         let (done_tx, done_rx): (Sender<BatchResult>, Receiver<BatchResult>) = bounded(threads * 2);
         std::thread::scope(|scope| {
             for _ in 0..threads {
                 let work_rx = work_rx.clone();
                 let done_tx = done_tx.clone();
-                let file = name.to_string();
-                scope.spawn(move || worker(job, variables, &file, work_rx, done_tx));
+                scope.spawn(move || worker(job, variables, work_rx, done_tx));
             }
             drop(work_rx);
             drop(done_tx);
@@ -622,12 +626,11 @@ impl<W: Write> Runner<'_, W> {
                         }
                     }
                     if !chunk.is_empty() {
-                        let lines = memchr::memchr_iter(b'\n', &chunk).count()
-                            + usize::from(!chunk.ends_with(b"\n"));
-                        if work_tx.send((index, line_no, chunk)).is_err() {
+                        // The workers count the chunk's lines (this thread only
+                        // reads and writes, so it never scans the bytes).
+                        if work_tx.send((index, chunk)).is_err() {
                             break;
                         }
-                        line_no += lines;
                         index += 1;
                         in_flight += 1;
                     }
@@ -645,12 +648,18 @@ impl<W: Write> Runner<'_, W> {
                     }
                 }
                 while let Some(r) = pending.remove(&next_to_write) {
-                    for (code, msg) in &r.errors {
-                        eprint!("{msg}");
+                    for (code, at, msg) in &r.errors {
+                        let line = line_no + at;
+                        if *code == exit::INPUT {
+                            eprintln!("error: {name}:{line}: {msg}");
+                        } else {
+                            eprint!("{name}:{line}: {msg}");
+                        }
                         if *code == exit::RUNTIME || self.status == exit::OK {
                             self.status = *code;
                         }
                     }
+                    line_no += r.lines;
                     self.write(&r.output);
                     if let Some(b) = bar {
                         b.inc(r.bytes);
@@ -679,21 +688,25 @@ fn memchr_last_newline(bytes: &[u8]) -> Option<usize> {
 fn worker(
     job: &Job,
     variables: &Variables<'_>,
-    file: &str,
-    work: Receiver<(u64, usize, Vec<u8>)>,
+    work: Receiver<(u64, Vec<u8>)>,
     done: Sender<BatchResult>,
 ) {
     let mut doc = Document::default();
     let mut vm: Vm<'static> = Vm::new();
-    while let Ok((index, start_line, chunk)) = work.recv() {
+    while let Ok((index, chunk)) = work.recv() {
         let mut output = String::with_capacity(chunk.len() / 8);
         let mut errors = Vec::new();
         let mut start = 0;
+        let mut lines = 0;
         let ends = memchr::memchr_iter(b'\n', &chunk).chain(std::iter::once(chunk.len()));
         for (i, end) in ends.enumerate() {
+            if end == chunk.len() && start == end {
+                // The chunk ended with its newline: no line after it.
+                break;
+            }
+            lines = i + 1;
             let raw = &chunk[start.min(end)..end];
             start = end + 1;
-            let line_no = start_line + i;
             let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
             if raw.iter().all(u8::is_ascii_whitespace) {
                 continue;
@@ -701,10 +714,10 @@ fn worker(
             match doc.reparse_bytes(raw, &job.projection) {
                 Ok(()) => {
                     if let Err(msg) = job.render(Some(&doc), variables, &mut vm, &mut output) {
-                        errors.push((exit::RUNTIME, format!("{file}:{line_no}: {msg}")));
+                        errors.push((exit::RUNTIME, i, msg));
                     }
                 }
-                Err(e) => errors.push((exit::INPUT, format!("error: {file}:{line_no}: {e}\n"))),
+                Err(e) => errors.push((exit::INPUT, i, e.to_string())),
             }
         }
         let bytes = chunk.len() as u64;
@@ -713,6 +726,7 @@ fn worker(
                 index,
                 output,
                 errors,
+                lines,
                 bytes,
             })
             .is_err()

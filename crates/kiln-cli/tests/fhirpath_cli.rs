@@ -338,3 +338,45 @@ fn lines_longer_than_a_chunk() {
         );
     }
 }
+
+#[test]
+fn error_line_numbers_agree_across_chunks_and_threads() {
+    // ~2.5 MB over several 1 MB chunks, blank lines and bad lines in
+    // different chunks: both modes name the same lines.
+    let mut text = String::new();
+    let mut bad = Vec::new();
+    for i in 1..=40_000 {
+        if i % 9_999 == 0 {
+            text.push_str("{broken\n");
+            bad.push(i);
+        } else if i % 7_001 == 0 {
+            text.push('\n');
+        } else {
+            text.push_str(&format!(
+                "{{\"resourceType\":\"Patient\",\"id\":\"p{i}\",\"active\":true}}\n"
+            ));
+        }
+    }
+    let f = temp_file("lines.ndjson", &text);
+    let mut seen = Vec::new();
+    for threads in ["1", "2"] {
+        let o = run(&[
+            "fhirpath",
+            "eval",
+            "--threads",
+            threads,
+            "id",
+            f.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let err = stderr(&o);
+        for line in &bad {
+            assert!(
+                err.contains(&format!("lines.ndjson:{line}: ")),
+                "{threads}: {err}"
+            );
+        }
+        seen.push((stdout(&o), err));
+    }
+    assert_eq!(seen[0], seen[1]);
+}
