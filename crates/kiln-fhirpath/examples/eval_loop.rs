@@ -11,7 +11,8 @@
 //! `PARSE_ONLY=1` to profile parsing (`eval_loop::parse_all`), `NO_FOLD=1` to
 //! compile without constant folding, `NO_PRED=1` without filter predicates, `COMPACT=1` to
 //! compact each parsed document (`Document::compact`), `FRESH_VM=1` to use a new `Vm` and
-//! result vector for every evaluation instead of reusing them.
+//! result vector for every evaluation instead of reusing them, `HELD=1` to print the
+//! nodes and text bytes each held document keeps.
 
 use kiln_fhirpath::{CompileOptions, Document, EvalOptions, Expression, Vm};
 
@@ -80,6 +81,16 @@ fn main() {
             std::hint::black_box(parse_all(&expr, &lines, full));
         }
         return;
+    }
+    if std::env::var("HELD").is_ok() {
+        let nodes: usize = docs.iter().map(Document::len).sum();
+        let text: usize = docs.iter().map(|d| d.text().len()).sum();
+        println!(
+            "held: {} documents, {:.1} nodes and {:.0} text bytes per document",
+            docs.len(),
+            nodes as f64 / docs.len() as f64,
+            text as f64 / docs.len() as f64
+        );
     }
     let started = std::time::Instant::now();
     let n = evaluate_all(&expr, &docs, times, std::env::var("FRESH_VM").is_ok());
