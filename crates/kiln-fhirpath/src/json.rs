@@ -832,6 +832,8 @@ impl Iterator for Children<'_> {
     }
 }
 
+impl ExactSizeIterator for Children<'_> {}
+
 struct Parser<'a> {
     src: &'a [u8],
     /// `src` as text (it is valid UTF-8).

@@ -292,6 +292,23 @@ fn push_array<'a>(
     };
     // Only objects may be resources; the type's kind is looked up once.
     let may_be_resource = ty == TypeId::ANY || model.type_info(ty).kind == TypeKind::Resource;
+    if exts.is_none() && !may_be_resource {
+        // The common case: an array of elements of a known type, no `_key` sibling.
+        if let Some(values) = values {
+            out.reserve(values.len());
+            for v in values {
+                if doc.kind(v) != Kind::Null {
+                    out.push(Value::Node(Node {
+                        doc,
+                        value: v,
+                        ext: NONE,
+                        ty,
+                    }));
+                }
+            }
+        }
+        return;
+    }
     loop {
         let v = values.as_mut().and_then(Iterator::next);
         let e = exts.as_mut().and_then(Iterator::next);
