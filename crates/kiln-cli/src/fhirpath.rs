@@ -22,10 +22,11 @@ use clap::{Args, Subcommand, ValueEnum};
 use crossbeam_channel::{Receiver, Sender, bounded};
 use kiln_core::Diagnostic;
 use kiln_fhirpath::json::write_json_string;
-use kiln_fhirpath::output::{render_json_array, render_typed_array};
+use kiln_fhirpath::output::{render_typed_array, write_json_array};
 use kiln_fhirpath::reach::Projection;
 use kiln_fhirpath::{
-    CompileOptions, Document, ErrorKind, EvalOptions, Expression, FhirVersion, Value, Variables, Vm,
+    CompileOptions, Document, ErrorKind, EvalOptions, Expression, FhirVersion, Value, Variables,
+    Vm, recycle_values,
 };
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
@@ -98,6 +99,7 @@ pub fn run(cmd: FhirpathCommand) -> u8 {
 }
 
 /// The compiled expressions of one run: a single unnamed one, or named ones.
+#[derive(Clone)]
 struct Job {
     exprs: Vec<(Option<String>, Expression)>,
     typed: bool,
@@ -108,11 +110,13 @@ struct Job {
 impl Job {
     /// Evaluates every expression over `doc` and appends the output line (with
     /// its newline) to `out`; on failure returns the message to report.
+    /// `vm` and `results` are buffers kept between calls.
     fn render(
         &self,
         doc: Option<&Document>,
         vars: &Variables<'_>,
         vm: &mut Vm<'static>,
+        results: &mut Vec<Value<'static>>,
         out: &mut String,
     ) -> Result<(), String> {
         let start = out.len();
@@ -122,7 +126,7 @@ impl Job {
         }
         for (i, (name, expr)) in self.exprs.iter().enumerate() {
             let mut local = std::mem::take(vm).recycle();
-            let mut result = Vec::new();
+            let mut result = recycle_values(std::mem::take(results));
             let options = EvalOptions {
                 variables: Some(vars),
                 ..EvalOptions::default()
@@ -130,6 +134,7 @@ impl Job {
             let outcome = expr.evaluate(doc, &options, &mut local, &mut result);
             if let Err(e) = outcome {
                 *vm = local.recycle();
+                *results = recycle_values(result);
                 out.truncate(start);
                 let diag = Diagnostic::error(e.message.clone(), e.span);
                 let label = name
@@ -149,12 +154,12 @@ impl Job {
                 out.push(':');
             }
             let model = expr.model();
-            out.push_str(&if self.typed {
-                render_typed_array(model, &result)
+            if self.typed {
+                out.push_str(&render_typed_array(model, &result));
             } else {
-                render_json_array(model, &result)
-            });
-            drop(result);
+                write_json_array(model, &result, out);
+            }
+            *results = recycle_values(result);
             *vm = local.recycle();
         }
         if named {
@@ -291,6 +296,7 @@ fn eval(args: EvalArgs) -> u8 {
         job: &job,
         variables: &variables,
         stash: Vm::new(),
+        results: Vec::new(),
         line: String::new(),
         out: BufWriter::with_capacity(1 << 16, stdout.lock()),
         status: exit::OK,
@@ -360,6 +366,7 @@ struct Runner<'e, W: Write> {
     variables: &'e Variables<'e>,
     /// Evaluation buffers kept between documents.
     stash: Vm<'static>,
+    results: Vec<Value<'static>>,
     line: String,
     out: W,
     status: u8,
@@ -400,10 +407,13 @@ impl<W: Write> Runner<'_, W> {
     fn evaluate(&mut self, doc: Option<&Document>, origin: &str, line: Option<usize>) {
         self.line.clear();
         let mut buf = std::mem::take(&mut self.line);
-        match self
-            .job
-            .render(doc, self.variables, &mut self.stash, &mut buf)
-        {
+        match self.job.render(
+            doc,
+            self.variables,
+            &mut self.stash,
+            &mut self.results,
+            &mut buf,
+        ) {
             Ok(()) => self.write(&buf),
             Err(msg) => {
                 let at = match line {
@@ -691,8 +701,13 @@ fn worker(
     work: Receiver<(u64, Vec<u8>)>,
     done: Sender<BatchResult>,
 ) {
+    // A copy of the job per worker: the navigation sites' inline caches are
+    // then written by this thread only (no cache line bouncing between cores
+    // on polymorphic sites such as a Bundle's `entry.resource.code`).
+    let job = &job.clone();
     let mut doc = Document::default();
     let mut vm: Vm<'static> = Vm::new();
+    let mut results: Vec<Value<'static>> = Vec::new();
     while let Ok((index, chunk)) = work.recv() {
         let mut output = String::with_capacity(chunk.len() / 8);
         let mut errors = Vec::new();
@@ -713,7 +728,9 @@ fn worker(
             }
             match doc.reparse_bytes(raw, &job.projection) {
                 Ok(()) => {
-                    if let Err(msg) = job.render(Some(&doc), variables, &mut vm, &mut output) {
+                    if let Err(msg) =
+                        job.render(Some(&doc), variables, &mut vm, &mut results, &mut output)
+                    {
                         errors.push((exit::RUNTIME, i, msg));
                     }
                 }

@@ -44,4 +44,4 @@ pub use engine::{CompileError, CompileOptions, ErrorKind, EvalOptions, Expressio
 pub use json::Document;
 pub use model::{FhirVersion, Model};
 pub use value::Value;
-pub use vm::{EvalError, Variables, Vm};
+pub use vm::{EvalError, Variables, Vm, recycle_values};

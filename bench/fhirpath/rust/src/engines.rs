@@ -30,15 +30,6 @@ impl Kiln {
     }
 }
 
-/// Empties a result vector and gives it a new lifetime, keeping its allocation
-/// (the in-place collect of an empty iterator reuses the buffer).
-fn recycle_values<'x, 'y>(mut v: Vec<kiln_fhirpath::Value<'x>>) -> Vec<kiln_fhirpath::Value<'y>> {
-    v.clear();
-    v.into_iter()
-        .map(|_| -> kiln_fhirpath::Value<'y> { unreachable!("the vector is empty") })
-        .collect()
-}
-
 impl Engine for Kiln {
     type Compiled = kiln_fhirpath::Expression;
     type Input = kiln_fhirpath::Document;
@@ -110,7 +101,7 @@ impl Engine for Kiln {
                 return;
             }
             let mut vm = std::mem::take(&mut stash).recycle();
-            let mut out = recycle_values(std::mem::take(&mut out_stash));
+            let mut out = kiln_fhirpath::recycle_values(std::mem::take(&mut out_stash));
             match c.evaluate(
                 Some(&doc),
                 &kiln_fhirpath::EvalOptions::default(),
@@ -125,7 +116,7 @@ impl Engine for Kiln {
                 }
                 Err(e) => pass.fail(|| e.message.clone()),
             }
-            out_stash = recycle_values(out);
+            out_stash = kiln_fhirpath::recycle_values(out);
             stash = vm.recycle();
         };
         let mut spill = Vec::new();

@@ -260,11 +260,7 @@ impl<'a> Vm<'a> {
     /// evaluations of different documents (the buffers are empty between
     /// evaluations; their capacity is kept).
     pub fn recycle<'b>(self) -> Vm<'b> {
-        fn empty<'x, 'y>(mut v: Vec<Value<'x>>) -> Vec<Value<'y>> {
-            v.clear();
-            // In-place collect of an empty iterator reuses the allocation.
-            v.into_iter().map(|_| unreachable_value()).collect()
-        }
+        let empty = recycle_values;
         Vm {
             stack: empty(self.stack),
             frames: self.frames,
@@ -278,8 +274,13 @@ impl<'a> Vm<'a> {
     }
 }
 
-fn unreachable_value<'y>() -> Value<'y> {
-    Value::Boolean(false)
+/// Empties a result vector and gives it a new lifetime, keeping its
+/// allocation, so one vector can receive the results of evaluations over
+/// many documents (as [`Vm::recycle`] does for the VM's buffers). The
+/// in-place collect of an empty iterator reuses the buffer.
+pub fn recycle_values<'x, 'y>(mut v: Vec<Value<'x>>) -> Vec<Value<'y>> {
+    v.clear();
+    v.into_iter().map(|_| Value::Boolean(false)).collect()
 }
 
 /// Runs a program that reads no input (a folding candidate) and returns its
