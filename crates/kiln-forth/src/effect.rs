@@ -960,12 +960,15 @@ impl Packed {
         let mut e = Effect::EMPTY;
         e.n_in = self.n_ins as u8;
         e.n_out = self.depth as u8;
-        for (i, d) in e.ins[..self.n_ins].iter_mut().enumerate() {
-            *d = (self.ins >> (8 * (self.n_ins - 1 - i))) as u8;
-        }
-        for (i, d) in e.outs[..self.depth].iter_mut().enumerate() {
-            *d = (self.stack >> (8 * (self.depth - 1 - i))) as u8;
-        }
+        // Top first to deepest first: reverse the bytes, drop the padding.
+        let deepest_first = |w: u64, n: usize| {
+            w.swap_bytes()
+                .checked_shr(8 * (PACKED_ITEMS - n) as u32)
+                .unwrap_or(0)
+                .to_le_bytes()
+        };
+        e.ins[..PACKED_ITEMS].copy_from_slice(&deepest_first(self.ins, self.n_ins));
+        e.outs[..PACKED_ITEMS].copy_from_slice(&deepest_first(self.stack, self.depth));
         e.r_in = self.r_in;
         e.r_out = self.r;
         e.dynamic = self.dynamic;
