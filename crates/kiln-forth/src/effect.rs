@@ -89,6 +89,7 @@ impl Effect {
         e.n_in = ni as u8;
         e.n_out = no as u8;
         e.dynamic = ins.len() > MAX_ITEMS || outs.len() > MAX_ITEMS;
+        e.normalize();
         e
     }
 
@@ -216,18 +217,10 @@ impl Effect {
         self.n_in == 0 && self.n_out == 0 && self.r_in == 0 && self.r_out == 0 && !self.dynamic
     }
 
-    /// One more than the highest type variable used (0 for none).
+    /// The number of distinct type variables (every constructor leaves an
+    /// effect normalized: its variables are `VAR0..VAR0 + n_vars`).
     fn var_count(&self) -> u8 {
-        if self.n_vars > 0 {
-            return self.n_vars;
-        }
-        self.inputs()
-            .iter()
-            .chain(self.outputs())
-            .filter(|&&t| t >= VAR0)
-            .map(|&t| t - VAR0 + 1)
-            .max()
-            .unwrap_or(0)
+        self.n_vars
     }
 
     /// Renumbers type variables by first appearance (so equal effects compare equal).
@@ -507,19 +500,22 @@ fn parse_group(g: &str) -> Option<Effect> {
     Some(e)
 }
 
-/// Composes a sequence of effects in one pass: a symbolic stack, one set
-/// of type-variable bindings for the whole sequence, one normalization at
-/// the end — cheaper than folding [`Effect::then`] pairwise.
+/// Composes a sequence of effects in one pass: a symbolic stack whose
+/// items are always fully resolved (binding a type variable rewrites its
+/// few occurrences in place, so there is no substitution chain to follow),
+/// one normalization at the end — cheaper than folding [`Effect::then`]
+/// pairwise, and the same result (a property test checks it). About ten
+/// instructions per stack item moved; no allocation.
 pub struct Composer {
-    /// Inputs, deepest first, in `ins[ins_lo..MAX_ITEMS]`.
+    /// Inputs, deepest first, in `ins[ins_lo..MAX_ITEMS]` (later words'
+    /// extra inputs are deeper, so they are prepended).
     ins: [Ty; MAX_ITEMS],
     ins_lo: usize,
-    /// The working stack, `stack[lo..hi]`; inputs grow it downwards.
+    /// The items the sequence leaves so far, `stack[..hi]`, deepest first.
     stack: [Ty; 3 * MAX_ITEMS],
-    lo: usize,
     hi: usize,
-    map: [Ty; 64],
-    next_var: usize,
+    /// The next fresh type variable.
+    next_var: Ty,
     r_in: u8,
     r: u8,
     dynamic: bool,
@@ -532,17 +528,22 @@ impl Default for Composer {
     }
 }
 
+/// An unbound local variable of the effect being pushed.
+const UNSET: Ty = 0xFF;
+
+/// What each variable of the effect being pushed is bound to.
+type Locals = [Ty; 2 * MAX_ITEMS];
+
 impl Composer {
     /// An empty sequence, `( -- )`.
+    #[inline]
     pub fn new() -> Composer {
         Composer {
             ins: [X; MAX_ITEMS],
             ins_lo: MAX_ITEMS,
             stack: [X; 3 * MAX_ITEMS],
-            lo: MAX_ITEMS,
-            hi: MAX_ITEMS,
-            map: [Subst::FREE; 64],
-            next_var: 0,
+            hi: 0,
+            next_var: VAR0,
             r_in: 0,
             r: 0,
             dynamic: false,
@@ -550,115 +551,167 @@ impl Composer {
         }
     }
 
-    #[inline]
-    fn resolve(&self, mut t: Ty) -> Ty {
-        for _ in 0..self.map.len() {
-            if t < VAR0 {
-                break;
+    /// Replaces type variable `v` by `t` everywhere it occurs (the
+    /// sequence's inputs and stack, and the bindings of the effect being
+    /// pushed). Out of line: the hot loop stays small.
+    #[inline(never)]
+    fn subst(&mut self, v: Ty, t: Ty, local: &mut [Ty]) {
+        fn replace(items: &mut [Ty], v: Ty, t: Ty) {
+            for x in items {
+                if *x == v {
+                    *x = t;
+                }
             }
-            match self.map[(t - VAR0) as usize] {
-                Subst::FREE => break,
-                n => t = n,
-            }
         }
-        t
-    }
-
-    #[inline]
-    fn unify(&mut self, a: Ty, b: Ty) {
-        let (a, b) = (self.resolve(a), self.resolve(b));
-        if a == b {
-            return;
-        }
-        if a >= VAR0 {
-            self.map[(a - VAR0) as usize] = b;
-        } else if b >= VAR0 {
-            self.map[(b - VAR0) as usize] = a;
-        }
+        replace(&mut self.ins[self.ins_lo..], v, t);
+        replace(&mut self.stack[..self.hi], v, t);
+        replace(local, v, t);
     }
 
     /// Appends `e` to the sequence.
     #[inline]
     pub fn push(&mut self, e: &Effect) {
         self.dynamic |= e.dynamic;
-        let nv = e.var_count() as usize;
-        if self.next_var + nv > self.map.len() {
-            self.overflow = true;
-            return;
+        if e.r_in | e.r_out != 0 {
+            let r_extra = e.r_in.saturating_sub(self.r);
+            self.r_in = self.r_in.saturating_add(r_extra);
+            self.r = (self.r + r_extra - e.r_in).saturating_add(e.r_out);
         }
-        let base = self.next_var as u8;
-        self.next_var += nv;
-        let shift = |t: Ty| if t >= VAR0 { t + base } else { t };
         let need = e.n_in as usize;
-        let have = self.hi - self.lo;
-        if need > have {
-            let extra = need - have;
-            if extra > self.lo || extra > self.ins_lo {
-                self.overflow = true;
+        let n_out = e.n_out as usize;
+        let nv = e.n_vars as usize;
+        // Fast paths: the stack holds all of `e`'s inputs, the 16-byte
+        // block copies stay inside `stack`, and `e` is all kinds or takes
+        // distinct variables (a normalized effect's inputs are distinct
+        // variables exactly when the last is variable number `need - 1`).
+        if need <= self.hi
+            && self.hi + MAX_ITEMS <= self.stack.len()
+            && self.hi - need + n_out <= 2 * MAX_ITEMS + (MAX_ITEMS - self.ins_lo)
+            && self.next_var as usize + nv < UNSET as usize
+        {
+            let base = self.hi - need;
+            if nv == 0 {
+                // `( n n -- n )`: variables met on the stack take the kinds
+                // (topmost first, as in the general path).
+                for k in (0..need).rev() {
+                    let s = self.stack[base + k];
+                    if s >= VAR0 {
+                        self.subst(s, e.ins[k], &mut []);
+                    }
+                }
+                self.stack[base..base + MAX_ITEMS].copy_from_slice(&e.outs);
+                self.hi = base + n_out;
                 return;
             }
-            for k in (0..extra).rev() {
-                let t = shift(e.ins[k]);
-                self.lo -= 1;
-                self.stack[self.lo] = t;
-                self.ins_lo -= 1;
-                self.ins[self.ins_lo] = t;
+            if need == 0 || e.ins[need - 1] == VAR0 + need as Ty - 1 {
+                // A shuffle such as `( x1 x2 -- x2 x1 )`: the variables
+                // bind to the stack items they meet.
+                let mut locals: Locals = [UNSET; 2 * MAX_ITEMS];
+                locals[..MAX_ITEMS].copy_from_slice(&self.stack[base..base + MAX_ITEMS]);
+                locals[need..].fill(UNSET);
+                let local = &mut locals[..nv.min(2 * MAX_ITEMS)];
+                for k in 0..n_out {
+                    let t = self.item(e.outs[k], local);
+                    self.stack[base + k] = t;
+                }
+                self.hi = base + n_out;
+                return;
             }
         }
-        for k in (0..need).rev() {
-            self.hi -= 1;
-            self.unify(self.stack[self.hi], shift(e.ins[k]));
-        }
-        if self.hi + e.n_out as usize > self.stack.len() {
+        self.push_general(e);
+    }
+
+    /// [`Composer::push`] for any effect (inputs below the stack, repeated
+    /// variables, overflow); the return-stack counts are done.
+    fn push_general(&mut self, e: &Effect) {
+        let need = e.n_in as usize;
+        let popped = need.min(self.hi);
+        let extra = need - popped;
+        // `e` is normalized: its variables are `VAR0..VAR0 + n_vars`.
+        if self.next_var as usize + e.var_count() as usize >= UNSET as usize
+            || extra > self.ins_lo
+            || self.hi - popped + e.n_out as usize > 2 * MAX_ITEMS + (self.ins_lo - extra)
+        {
             self.overflow = true;
             return;
         }
+        let mut locals: Locals = [UNSET; 2 * MAX_ITEMS];
+        let local = &mut locals[..(e.n_vars as usize).min(2 * MAX_ITEMS)];
+        // Pop from the top, matching `e`'s inputs from the last down.
+        for k in (extra..need).rev() {
+            self.hi -= 1;
+            let s = self.stack[self.hi];
+            let t = e.ins[k];
+            if t < VAR0 {
+                // A variable meets a kind; two kinds stay as they are
+                // (types are shown, never enforced).
+                if s >= VAR0 {
+                    self.subst(s, t, local);
+                }
+                continue;
+            }
+            let j = (t - VAR0) as usize;
+            let Some(&l) = local.get(j) else { continue };
+            if l == UNSET {
+                local[j] = s;
+            } else if l != s {
+                // `e` uses one variable twice: unify what met it.
+                if l >= VAR0 {
+                    self.subst(l, s, local);
+                } else if s >= VAR0 {
+                    self.subst(s, l, local);
+                }
+            }
+        }
+        // Inputs below everything so far become inputs of the sequence.
+        for k in (0..extra).rev() {
+            let t = self.item(e.ins[k], local);
+            self.ins_lo -= 1;
+            self.ins[self.ins_lo] = t;
+        }
         for &t in e.outputs() {
-            self.stack[self.hi] = shift(t);
+            let t = self.item(t, local);
+            self.stack[self.hi] = t;
             self.hi += 1;
         }
-        let r_extra = e.r_in.saturating_sub(self.r);
-        self.r_in = self.r_in.saturating_add(r_extra);
-        self.r = (self.r + r_extra - e.r_in).saturating_add(e.r_out);
+    }
+
+    /// The item for `e`'s item `t`: a concrete kind, or the item bound to
+    /// `e`'s local variable (a fresh variable on first use).
+    #[inline(always)]
+    fn item(&mut self, t: Ty, local: &mut [Ty]) -> Ty {
+        if t < VAR0 {
+            return t;
+        }
+        // Not normalized (cannot happen): an unrelated cell.
+        let Some(l) = local.get_mut((t - VAR0) as usize) else {
+            return X;
+        };
+        if *l == UNSET {
+            *l = self.next_var;
+            self.next_var += 1;
+        }
+        *l
     }
 
     /// The effect of the whole sequence.
     pub fn finish(&self) -> Effect {
         let n_in = MAX_ITEMS - self.ins_lo;
-        let n_out = self.hi - self.lo;
+        let n_out = self.hi;
         if self.overflow || n_out > MAX_ITEMS {
             let mut e = Effect::counts(n_in, n_out);
             e.dynamic = true;
             return e;
         }
-        // Renumber variables by first appearance while resolving.
         let mut e = Effect::EMPTY;
-        let mut map = [0u8; 64];
-        let mut next = VAR0;
-        let mut norm = |t: Ty| -> Ty {
-            let t = self.resolve(t);
-            if t < VAR0 {
-                return t;
-            }
-            let i = (t - VAR0) as usize;
-            if map[i] == 0 {
-                map[i] = next;
-                next = next.saturating_add(1);
-            }
-            map[i]
-        };
-        for (d, &t) in e.ins.iter_mut().zip(&self.ins[self.ins_lo..]) {
-            *d = norm(t);
-        }
-        for (d, &t) in e.outs.iter_mut().zip(&self.stack[self.lo..self.hi]) {
-            *d = norm(t);
-        }
+        e.ins[..n_in].copy_from_slice(&self.ins[self.ins_lo..]);
+        e.outs[..n_out].copy_from_slice(&self.stack[..n_out]);
         e.n_in = n_in as u8;
         e.n_out = n_out as u8;
         e.r_in = self.r_in;
         e.r_out = self.r;
         e.dynamic = self.dynamic;
-        e.n_vars = next - VAR0;
+        renumber(&mut e);
         e
     }
 
@@ -666,6 +719,263 @@ impl Composer {
     /// with [`Effect::then`] instead).
     pub fn overflowed(&self) -> bool {
         self.overflow
+    }
+}
+
+/// Renumbers the type variables of `e` (any numbers `VAR0..=254`) by
+/// first appearance and sets `n_vars` (a 256-byte map: one probe per item).
+fn renumber(e: &mut Effect) {
+    let mut map = [0 as Ty; 256];
+    let mut next = VAR0;
+    let (n_in, n_out) = (e.n_in as usize, e.n_out as usize);
+    for t in e.ins[..n_in].iter_mut().chain(e.outs[..n_out].iter_mut()) {
+        if *t >= VAR0 {
+            let m = &mut map[*t as usize];
+            if *m == 0 {
+                *m = next;
+                next += 1;
+            }
+            *t = *m;
+        }
+    }
+    e.n_vars = next - VAR0;
+}
+
+/// An effect compiled for [`Packed`], the composer of the text fast path.
+/// Only "linear" effects qualify: no type variable repeated among the
+/// inputs, no output variable that is not an input, at most
+/// [`PACKED_ITEMS`] items a side — every built-in word but a few. Items
+/// are listed top first.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PackedEffect {
+    /// False when the effect does not qualify (use [`Composer`]).
+    pub ok: bool,
+    need: u8,
+    n_out: u8,
+    r_in: u8,
+    r_out: u8,
+    dynamic: bool,
+    /// Outputs are all concrete kinds: `outs` is their bytes.
+    outs_const: bool,
+    /// `0xFF` bytes where an input (top first) is a concrete kind.
+    conc_mask: u64,
+    /// Those kinds.
+    conc: u64,
+    /// Concrete outputs (top first), when `outs_const`.
+    outs: u64,
+    /// For each output (top first): the index (top first) of the input
+    /// it copies, or `0x80 | kind`.
+    src: [u8; PACKED_ITEMS],
+}
+
+impl PackedEffect {
+    /// Compiles a normalized effect.
+    pub fn new(e: &Effect) -> PackedEffect {
+        let (need, n_out) = (e.n_in as usize, e.n_out as usize);
+        if need > PACKED_ITEMS || n_out > PACKED_ITEMS {
+            return PackedEffect::default();
+        }
+        let mut p = PackedEffect {
+            need: need as u8,
+            n_out: n_out as u8,
+            r_in: e.r_in,
+            r_out: e.r_out,
+            dynamic: e.dynamic,
+            outs_const: true,
+            ..PackedEffect::default()
+        };
+        let mut pos = [UNSET; 2 * MAX_ITEMS];
+        for k in 0..need {
+            let t = e.ins[need - 1 - k];
+            if t < VAR0 {
+                p.conc_mask |= 0xFF << (8 * k);
+                p.conc |= (t as u64) << (8 * k);
+            } else {
+                let j = (t - VAR0) as usize % (2 * MAX_ITEMS);
+                if pos[j] != UNSET {
+                    return PackedEffect::default();
+                }
+                pos[j] = k as u8;
+            }
+        }
+        for k in 0..n_out {
+            let t = e.outs[n_out - 1 - k];
+            p.src[k] = if t < VAR0 {
+                p.outs |= (t as u64) << (8 * k);
+                0x80 | t
+            } else {
+                p.outs_const = false;
+                match pos[(t - VAR0) as usize % (2 * MAX_ITEMS)] {
+                    UNSET => return PackedEffect::default(),
+                    i => i,
+                }
+            };
+        }
+        p.ok = true;
+        p
+    }
+}
+
+const ONES64: u64 = u64::MAX / 0xFF;
+
+/// Most items [`Packed`] keeps on either side (one byte each in a `u64`).
+pub const PACKED_ITEMS: usize = 8;
+const LOW7: u64 = ONES64 * 0x7F;
+
+/// `w` with every byte equal to `v` replaced by `t`.
+#[inline(always)]
+fn replace_byte(w: u64, v: Ty, t: Ty) -> u64 {
+    let x = w ^ (ONES64 * v as u64);
+    // High bit of each byte set exactly where `x`'s byte is zero.
+    let zero = !(((x & LOW7) + LOW7) | x | LOW7);
+    let mask = (zero >> 7) * 0xFF;
+    w ^ ((w ^ (ONES64 * t as u64)) & mask)
+}
+
+/// The bytes below `n` (`n <= 8`).
+#[inline(always)]
+fn low_bytes(n: usize) -> u64 {
+    u64::MAX.checked_shr(64 - 8 * n as u32).unwrap_or(0)
+}
+
+/// The text fast path's composer: the symbolic stack and the inputs live
+/// in two `u64` registers (one byte per item, top first), so a step is a
+/// few shifts and masks; binding a variable to a kind rewrites its bytes
+/// with a SWAR compare. Handles sequences of [`PackedEffect`]s of up to
+/// [`PACKED_ITEMS`] items a side and 200 type variables; [`Packed::push`] returns false
+/// past that (redo the sequence with [`Composer`]). Same results as
+/// [`Composer`] (a property test checks it).
+pub struct Packed {
+    stack: u64,
+    depth: usize,
+    ins: u64,
+    n_ins: usize,
+    next_var: Ty,
+    r_in: u8,
+    r: u8,
+    dynamic: bool,
+}
+
+impl Default for Packed {
+    fn default() -> Self {
+        Packed::new()
+    }
+}
+
+impl Packed {
+    /// An empty sequence, `( -- )`.
+    #[inline(always)]
+    pub fn new() -> Packed {
+        Packed {
+            stack: 0,
+            depth: 0,
+            ins: 0,
+            n_ins: 0,
+            next_var: VAR0,
+            r_in: 0,
+            r: 0,
+            dynamic: false,
+        }
+    }
+
+    /// Appends `p`; false when it does not fit (see [`Packed`]).
+    #[inline(always)]
+    pub fn push(&mut self, p: &PackedEffect) -> bool {
+        let need = p.need as usize;
+        if !p.ok || self.next_var >= UNSET - 2 * MAX_ITEMS as Ty {
+            return false;
+        }
+        if need > self.depth {
+            // Inputs below everything so far: they become the sequence's
+            // inputs (kinds as given, fresh variables for variables).
+            let extra = need - self.depth;
+            if self.n_ins + extra > PACKED_ITEMS {
+                return false;
+            }
+            let mut add = 0u64;
+            for k in self.depth..need {
+                let kind = (p.conc >> (8 * k)) as u8;
+                let t = if (p.conc_mask >> (8 * k)) as u8 != 0 {
+                    kind
+                } else {
+                    self.next_var += 1;
+                    self.next_var - 1
+                };
+                add |= (t as u64) << (8 * (k - self.depth));
+            }
+            self.stack |= add << (8 * self.depth);
+            self.ins |= add << (8 * self.n_ins);
+            self.depth = need;
+            self.n_ins += extra;
+        }
+        let rest = self.depth - need;
+        if rest + p.n_out as usize > PACKED_ITEMS {
+            return false;
+        }
+        // Variables met by concrete inputs take their kinds (topmost first).
+        let keep = low_bytes(need);
+        let mut vars = self.stack & keep & p.conc_mask & (ONES64 * 0xE0);
+        while vars != 0 {
+            let k = vars.trailing_zeros() as usize / 8;
+            let v = (self.stack >> (8 * k)) as u8;
+            if v >= VAR0 {
+                let t = (p.conc >> (8 * k)) as u8;
+                self.stack = replace_byte(self.stack, v, t);
+                self.ins = replace_byte(self.ins, v, t);
+            }
+            vars &= !(0xFF << (8 * k));
+        }
+        let popped = self.stack & keep;
+        let new = if p.outs_const {
+            p.outs
+        } else {
+            let mut new = 0u64;
+            for k in 0..p.n_out as usize {
+                let s = p.src[k];
+                let t = if s & 0x80 != 0 {
+                    s & 0x7F
+                } else {
+                    (popped >> (8 * (s as u32 & 7))) as u8
+                };
+                new |= (t as u64) << (8 * k);
+            }
+            new
+        };
+        let below = self.stack.checked_shr(8 * need as u32).unwrap_or(0);
+        self.stack = below.checked_shl(8 * p.n_out as u32).unwrap_or(0) | new;
+        self.depth = rest + p.n_out as usize;
+        self.dynamic |= p.dynamic;
+        if p.r_in | p.r_out != 0 {
+            let r_extra = p.r_in.saturating_sub(self.r);
+            self.r_in = self.r_in.saturating_add(r_extra);
+            self.r = (self.r + r_extra - p.r_in).saturating_add(p.r_out);
+        }
+        true
+    }
+
+    /// The effect of the whole sequence (variables renumbered by first
+    /// appearance, as [`Composer::finish`] does).
+    #[inline(always)]
+    pub fn finish(&self) -> Effect {
+        let mut e = Effect::EMPTY;
+        e.n_in = self.n_ins as u8;
+        e.n_out = self.depth as u8;
+        // Top first to deepest first: reverse the bytes, drop the padding.
+        let deepest_first = |w: u64, n: usize| {
+            w.swap_bytes()
+                .checked_shr(8 * (PACKED_ITEMS - n) as u32)
+                .unwrap_or(0)
+                .to_le_bytes()
+        };
+        e.ins[..PACKED_ITEMS].copy_from_slice(&deepest_first(self.ins, self.n_ins));
+        e.outs[..PACKED_ITEMS].copy_from_slice(&deepest_first(self.stack, self.depth));
+        e.r_in = self.r_in;
+        e.r_out = self.r;
+        e.dynamic = self.dynamic;
+        if (self.ins | self.stack) & (ONES64 * 0xE0) != 0 {
+            renumber(&mut e);
+        }
+        e
     }
 }
 
