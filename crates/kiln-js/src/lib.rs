@@ -25,6 +25,7 @@
 pub mod builtins;
 pub mod compiler;
 pub mod heap;
+pub mod ic;
 pub mod isa;
 pub mod ops;
 pub mod value;

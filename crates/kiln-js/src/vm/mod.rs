@@ -225,6 +225,8 @@ pub struct Vm {
     pub max_objects: usize,
     /// `Math.random` state (xorshift64*).
     pub rng_state: u64,
+    /// Property-site inline-cache hits and misses (see [`crate::ic`]).
+    pub ic_stats: crate::ic::IcStats,
 }
 
 impl std::fmt::Debug for Vm {
@@ -258,6 +260,7 @@ impl Vm {
             host_roots: Vec::new(),
             templates: Vec::new(),
             saved_frame: None,
+            ic_stats: crate::ic::IcStats::default(),
             raw_yield: false,
             native_new_target: Value::Undefined,
             rng_state: 0x9E37_79B9_7F4A_7C15,
