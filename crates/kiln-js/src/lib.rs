@@ -22,6 +22,7 @@
     dead_code
 )]
 
+pub mod acc_model;
 pub mod builtins;
 pub mod compiler;
 pub mod heap;

@@ -25,7 +25,9 @@ impl Vm {
                         self.frames[fi].pc = pc as usize;
                         break;
                     }
-                    self.frames.pop();
+                    if let Some(f) = self.frames.pop() {
+                        self.recycle_frame(f);
+                    }
                     if fi == base {
                         return Err(exc);
                     }
@@ -98,6 +100,8 @@ impl Vm {
                 let pc = self.frames[fi].pc;
                 let op = code.ops[pc];
                 self.frames[fi].pc = pc + 1;
+                #[cfg(feature = "op-stats")]
+                self.acc_model.step_at(fi, pc, &op);
                 match op {
                     Op::Nop | Op::Debugger => {}
                     Op::LoadK { dst, k } => r!(dst) = code.consts[k.0 as usize].clone(),
@@ -566,7 +570,8 @@ impl Vm {
                         let a = func.0 as usize + 2;
                         if let Some((c2, caps, fo, _)) = self.plain_closure(&f) {
                             let this = r!(Reg(func.0 + 1)).clone();
-                            let args = self.frames[fi].regs[a..a + argc.0 as usize].to_vec();
+                            let mut args = self.take_vec();
+                            args.extend_from_slice(&self.frames[fi].regs[a..a + argc.0 as usize]);
                             let mut frame =
                                 self.make_frame(c2, caps, fo, this, args, Value::Undefined)?;
                             frame.ret = Some(dst.0);
@@ -597,7 +602,8 @@ impl Vm {
                         self.tick(1)?;
                         let f = r!(func).clone();
                         let a = func.0 as usize + 2;
-                        let args = self.frames[fi].regs[a..a + argc.0 as usize].to_vec();
+                        let mut args = self.take_vec();
+                        args.extend_from_slice(&self.frames[fi].regs[a..a + argc.0 as usize]);
                         if !self.is_constructor(&f) {
                             return self.not_ctor(&code, pc, func);
                         }
@@ -691,12 +697,13 @@ impl Vm {
                         };
                         if fi == base {
                             self.suspend = Suspend::None;
+                            self.recycle_frame(frame);
                             return Ok(v);
                         }
                         let caller = self.frames.len() - 1;
                         let ret = frame.ret.expect("return register") as usize;
                         self.frames[caller].regs[ret] = v;
-                        drop(frame);
+                        self.recycle_frame(frame);
                         if self.native_depth <= 1 {
                             self.maybe_gc();
                         }
