@@ -126,17 +126,46 @@ impl Repr for NanBox {
 /// The kernels' instruction set (a subset of `kiln_js::isa::Op`'s shapes).
 #[derive(Clone, Copy)]
 enum Op {
-    Mov { dst: u16, src: u16 },
-    LoadInt { dst: u16, v: i32 },
-    Add { dst: u16, a: u16, b: u16 },
-    Lt { dst: u16, a: u16, b: u16 },
-    JumpIfFalse { src: u16, to: u32 },
-    Jump { to: u32 },
+    Mov {
+        dst: u16,
+        src: u16,
+    },
+    LoadInt {
+        dst: u16,
+        v: i32,
+    },
+    Add {
+        dst: u16,
+        a: u16,
+        b: u16,
+    },
+    Lt {
+        dst: u16,
+        a: u16,
+        b: u16,
+    },
+    JumpIfFalse {
+        src: u16,
+        to: u32,
+    },
+    Jump {
+        to: u32,
+    },
     /// dst = arr[idx] (dense array fast path)
-    GetElem { dst: u16, arr: u16, idx: u16 },
+    GetElem {
+        dst: u16,
+        arr: u16,
+        idx: u16,
+    },
     /// dst = obj.<prop> through a one-entry inline cache (shape, slot)
-    GetProp { dst: u16, obj: u16, ic: u16 },
-    Return { src: u16 },
+    GetProp {
+        dst: u16,
+        obj: u16,
+        ic: u16,
+    },
+    Return {
+        src: u16,
+    },
 }
 
 /// A heap of objects (shape id + slots) and dense arrays.
@@ -255,13 +284,17 @@ fn array_loop() -> Vec<Op> {
         Op::LoadInt { dst: 8, v: 1000 },
         Op::Lt { dst: 4, a: 1, b: 2 }, // 6: loop head
         Op::JumpIfFalse { src: 4, to: 17 },
-        Op::GetElem { dst: 6, arr: 5, idx: 7 },
+        Op::GetElem {
+            dst: 6,
+            arr: 5,
+            idx: 7,
+        },
         Op::Add { dst: 0, a: 0, b: 6 },
         Op::Add { dst: 7, a: 7, b: 3 },
         Op::Lt { dst: 9, a: 7, b: 8 },
         Op::JumpIfFalse { src: 9, to: 14 },
         Op::Jump { to: 15 },
-        Op::LoadInt { dst: 7, v: 0 }, // 14: wrap j
+        Op::LoadInt { dst: 7, v: 0 },   // 14: wrap j
         Op::Add { dst: 1, a: 1, b: 3 }, // 15: i++
         Op::Jump { to: 6 },
         Op::Return { src: 0 }, // 17
@@ -277,7 +310,11 @@ fn prop_loop() -> Vec<Op> {
         Op::LoadInt { dst: 3, v: 1 },
         Op::Lt { dst: 4, a: 1, b: 2 },
         Op::JumpIfFalse { src: 4, to: 10 },
-        Op::GetProp { dst: 6, obj: 5, ic: 0 },
+        Op::GetProp {
+            dst: 6,
+            obj: 5,
+            ic: 0,
+        },
         Op::Add { dst: 0, a: 0, b: 6 },
         Op::Add { dst: 1, a: 1, b: 3 },
         Op::Jump { to: 4 },

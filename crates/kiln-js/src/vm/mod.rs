@@ -245,6 +245,9 @@ pub struct Vm {
     /// when raising `max_native_depth`.
     pub max_stack_bytes: usize,
     stack_base: usize,
+    /// Promises rejected while no handler was attached (HostPromiseRejectionTracker,
+    /// §27.2.1.9); [`crate::Engine::eval`] reports those still unhandled after the job queue drains.
+    pub rejections: Vec<ObjId>,
     /// Register vs accumulator replay of every executed instruction.
     #[cfg(feature = "op-stats")]
     pub acc_model: crate::acc_model::AccModel,
@@ -286,6 +289,7 @@ impl Vm {
             max_native_depth: MAX_NATIVE_DEPTH,
             max_stack_bytes: MAX_STACK_BYTES,
             stack_base: 0,
+            rejections: Vec::new(),
             #[cfg(feature = "op-stats")]
             acc_model: Default::default(),
             raw_yield: false,
@@ -452,6 +456,7 @@ impl Vm {
         }
         roots.extend(self.temp_roots.iter().cloned());
         roots.extend(self.host_roots.iter().cloned());
+        roots.extend(self.rejections.iter().map(|&p| Value::Obj(p)));
         extra.extend(self.templates.iter().copied());
         let r = self.realm.clone();
         for o in [
