@@ -82,6 +82,11 @@ fn run_inner(args: JsArgs) -> u8 {
         return exit::OK;
     }
     let mut engine = Engine::new();
+    // This thread has 512 MB of stack: allow deep Rust-level nesting (each
+    // native → JS call and generator resumption nests the dispatch loop; a
+    // chain of 200 async generators nests 400 deep), bounded by measured stack use.
+    engine.vm.max_native_depth = 100_000;
+    engine.vm.max_stack_bytes = 384 << 20;
     let flag = Arc::new(AtomicBool::new(false));
     let f2 = flag.clone();
     let _ = ctrlc::set_handler(move || f2.store(true, Ordering::Relaxed));

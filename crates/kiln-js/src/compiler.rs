@@ -27,7 +27,7 @@ use oxc_syntax::operator::{
 };
 use oxc_syntax::scope::ScopeFlags;
 use rustc_hash::{FxHashMap, FxHashSet};
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 
 /// How a closure obtains captured cell `i`: from a register of the
@@ -57,20 +57,7 @@ pub enum FnKind {
     DerivedCtor,
 }
 
-/// One monomorphic inline-cache entry: a shape and the slot of the
-/// property in objects of that shape (own property), or on the prototype
-/// (`holder` set).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct IcEntry {
-    /// Receiver shape + 1 (0 = empty).
-    pub shape: u32,
-    /// Slot.
-    pub slot: u32,
-    /// Prototype holding the property + 1 (0 = own property).
-    pub holder: u32,
-    /// Shape of the holder.
-    pub holder_shape: u32,
-}
+pub use crate::ic::{IcEntry, IcSite};
 
 /// Source text and line starts, shared by all code of one script.
 #[derive(Debug)]
@@ -135,8 +122,8 @@ pub struct Code {
     pub is_async: bool,
     /// Strict mode code.
     pub strict: bool,
-    /// Inline caches (one per property/global site).
-    pub ics: Vec<Cell<IcEntry>>,
+    /// Inline caches (one per property/global site; see [`crate::ic`]).
+    pub ics: Vec<IcSite>,
     /// Template literal sites: cooked strings (None = invalid escape) and raw strings.
     pub templates: Vec<(Vec<Option<JsStr>>, Vec<JsStr>)>,
     /// Cached template objects per site.
@@ -615,7 +602,7 @@ impl<'a> Compiler<'a> {
 
     fn ic(&mut self) -> Ic {
         let f = self.f();
-        f.code.ics.push(Cell::new(IcEntry::default()));
+        f.code.ics.push(IcSite::default());
         Ic(f.code.ics.len() as u32 - 1)
     }
 

@@ -251,6 +251,9 @@ pub struct Obj {
     pub slots: Vec<Value>,
     /// \[\[Extensible\]\].
     pub extensible: bool,
+    /// Some shape has this object as its prototype: structural changes to it
+    /// bump [`Heap::proto_epoch`] (inline-cache validity, see [`crate::ic`]).
+    pub is_proto: bool,
     /// Internal slots.
     pub class: Class,
 }
@@ -280,6 +283,10 @@ pub struct Heap {
     /// Live objects after the last collection.
     pub live: usize,
     marks: Vec<bool>,
+    /// Bumped on every structural change (property added, removed or
+    /// re-attributed, prototype changed) of an object with `is_proto` set;
+    /// prototype-chain inline-cache entries are valid only while it is unchanged.
+    pub proto_epoch: u32,
 }
 
 impl Heap {
@@ -289,6 +296,9 @@ impl Heap {
             return s;
         }
         let id = self.shapes.len() as ShapeId;
+        if let Some(p) = proto {
+            self.get_mut(p).is_proto = true;
+        }
         self.shapes.push(Shape {
             proto,
             ..Shape::default()
@@ -304,6 +314,7 @@ impl Heap {
             shape,
             slots: Vec::new(),
             extensible: true,
+            is_proto: false,
             class,
         };
         self.allocated += 1;
@@ -336,10 +347,14 @@ impl Heap {
 
     /// Sets \[\[Prototype\]\] by moving the object to a shape with the same keys under the new prototype.
     pub fn set_proto(&mut self, id: ObjId, proto: Option<ObjId>) {
+        self.structure_changed(id);
         let old = self.get(id).shape;
         let keys = self.shapes[old as usize].keys.clone();
         let dict = self.shapes[old as usize].dict;
         if dict {
+            if let Some(p) = proto {
+                self.get_mut(p).is_proto = true;
+            }
             self.shapes[old as usize].proto = proto;
             return;
         }
@@ -377,6 +392,15 @@ impl Heap {
         id
     }
 
+    /// Bumps [`Heap::proto_epoch`] when `id` is a prototype (its keys, their
+    /// attributes or its own prototype are about to change).
+    #[inline]
+    fn structure_changed(&mut self, id: ObjId) {
+        if self.get(id).is_proto {
+            self.proto_epoch = self.proto_epoch.wrapping_add(1);
+        }
+    }
+
     /// Looks up an own property in the shape: (slot, attributes).
     #[inline]
     pub fn find(&self, id: ObjId, key: &PropKey) -> Option<(u32, u8)> {
@@ -386,6 +410,7 @@ impl Heap {
 
     /// Appends a new own property (caller checked it is absent).
     pub fn add_prop(&mut self, id: ObjId, key: PropKey, value: Value, attrs: u8) {
+        self.structure_changed(id);
         let shape = self.get(id).shape;
         if self.shapes[shape as usize].dict {
             let sh = &mut self.shapes[shape as usize];
@@ -403,6 +428,7 @@ impl Heap {
 
     /// Moves the object to its own dictionary shape.
     pub fn to_dict(&mut self, id: ObjId) {
+        self.structure_changed(id);
         let shape = self.get(id).shape;
         if self.shapes[shape as usize].dict {
             return;
@@ -426,6 +452,7 @@ impl Heap {
             return;
         }
         self.to_dict(id);
+        self.structure_changed(id);
         let shape = self.get(id).shape;
         self.shapes[shape as usize].keys[slot as usize].1 = attrs;
     }
@@ -436,6 +463,7 @@ impl Heap {
             return;
         };
         self.to_dict(id);
+        self.structure_changed(id);
         let shape = self.get(id).shape as usize;
         let sh = &mut self.shapes[shape];
         sh.keys.remove(slot as usize);
@@ -551,6 +579,7 @@ impl Heap {
                     shape: 0,
                     slots: Vec::new(),
                     extensible: false,
+                    is_proto: false,
                     class: Class::Free,
                 };
                 self.free.push(i as u32);

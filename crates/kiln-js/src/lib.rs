@@ -22,9 +22,11 @@
     dead_code
 )]
 
+pub mod acc_model;
 pub mod builtins;
 pub mod compiler;
 pub mod heap;
+pub mod ic;
 pub mod isa;
 pub mod ops;
 pub mod value;
@@ -198,7 +200,33 @@ impl Engine {
         let code = compile(name, text, false, false, want_completion)?;
         let r = self.vm.run_script(code);
         let r = r.and_then(|v| self.vm.run_jobs().map(|_| v));
-        r.map_err(|e| self.runtime_error(&e))
+        let v = r.map_err(|e| self.runtime_error(&e))?;
+        match self.unhandled_rejection() {
+            Some(e) => {
+                let err = self.runtime_error(&e);
+                let JsError::Runtime { message, report } = err else {
+                    return Err(err);
+                };
+                Err(JsError::Runtime {
+                    report: report.replacen("Uncaught ", "Uncaught (in promise) ", 1),
+                    message,
+                })
+            }
+            None => Ok(v),
+        }
+    }
+
+    /// The reason of the first promise rejected without a handler that still
+    /// has none (node reports these as an uncaught error after the job queue
+    /// drains); clears the tracker.
+    pub fn unhandled_rejection(&mut self) -> Option<Value> {
+        let tracked = std::mem::take(&mut self.vm.rejections);
+        tracked
+            .into_iter()
+            .find_map(|p| match &self.vm.heap.get(p).class {
+                heap::Class::Promise(d) if !d.handled => Some(d.result.clone()),
+                _ => None,
+            })
     }
 
     /// Evaluates without draining jobs and returns the raw thrown value on error.

@@ -14,17 +14,21 @@ pub struct ObjId(pub u32);
 pub struct SymId(pub u32);
 
 /// An immutable UTF-16 string (ECMA-262 §6.1.4: a sequence of 16-bit code units).
+///
+/// A thin pointer (`Rc<Vec<u16>>`, 8 bytes) rather than `Rc<[u16]>` (a 16-byte
+/// fat pointer), so that [`Value`] stays 16 bytes; the cost is one more
+/// indirection to reach the units (see ARCHITECTURE.md, "values").
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct JsStr(pub Rc<[u16]>);
+pub struct JsStr(pub Rc<Vec<u16>>);
 
 impl JsStr {
     /// The string of the UTF-8 text `s`, as UTF-16 code units.
     pub fn from_str(s: &str) -> JsStr {
-        JsStr(s.encode_utf16().collect::<Vec<u16>>().into())
+        JsStr(Rc::new(s.encode_utf16().collect::<Vec<u16>>()))
     }
     /// The string of the code units `u`.
     pub fn from_units(u: Vec<u16>) -> JsStr {
-        JsStr(u.into())
+        JsStr(Rc::new(u))
     }
     /// The code units.
     pub fn units(&self) -> &[u16] {
@@ -47,7 +51,7 @@ impl JsStr {
         let mut v = Vec::with_capacity(self.len() + other.len());
         v.extend_from_slice(&self.0);
         v.extend_from_slice(&other.0);
-        JsStr(v.into())
+        JsStr(Rc::new(v))
     }
     /// ECMA-262 CanonicalNumericIndexString restricted to array indices: the
     /// index when this string is the canonical decimal form of an integer
@@ -140,6 +144,9 @@ pub enum Value {
     /// Internal marker: uninitialised binding or array hole.
     Empty,
 }
+
+// Registers, object slots and array elements are all `Value`s: keep it two words.
+const _: () = assert!(std::mem::size_of::<Value>() == 16);
 
 impl Value {
     /// A string value from Rust text.

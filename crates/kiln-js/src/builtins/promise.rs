@@ -144,6 +144,9 @@ fn settle(vm: &mut Vm, p: ObjId, state: u8, v: Value) {
         Class::Promise(d) if d.state == 0 => {
             d.state = state;
             d.result = v.clone();
+            if state == 2 && !d.handled {
+                vm.rejections.push(p);
+            }
             std::mem::take(&mut d.reactions)
         }
         _ => return,

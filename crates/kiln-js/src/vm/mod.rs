@@ -167,8 +167,12 @@ pub enum ErrorKind {
 
 /// Maximum JavaScript call depth before a RangeError.
 pub const MAX_FRAMES: usize = 4000;
-/// Maximum nesting of Rust-level re-entries (native → JS calls).
+/// Default maximum nesting of Rust-level re-entries (native → JS calls,
+/// generator resumptions); see [`Vm::max_native_depth`].
 pub const MAX_NATIVE_DEPTH: usize = 120;
+/// Default Rust stack budget of one VM entry, in bytes: none (the default
+/// [`MAX_NATIVE_DEPTH`] alone bounds the stack); see [`Vm::max_stack_bytes`].
+pub const MAX_STACK_BYTES: usize = usize::MAX;
 
 /// Why the base frame of a `run` stopped without returning.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -225,6 +229,28 @@ pub struct Vm {
     pub max_objects: usize,
     /// `Math.random` state (xorshift64*).
     pub rng_state: u64,
+    /// Property-site inline-cache hits and misses (see [`crate::ic`]).
+    pub ic_stats: crate::ic::IcStats,
+    /// Empty register/argument vectors of returned frames, reused by the next
+    /// calls so that a call does not allocate (see ARCHITECTURE.md, frames).
+    pub(crate) vec_pool: Vec<Vec<Value>>,
+    /// Maximum nesting of Rust-level re-entries (each native → JS call and
+    /// generator resumption nests the dispatch loop); deeper is a RangeError.
+    /// Default [`MAX_NATIVE_DEPTH`]; embedders running on a big stack may raise
+    /// it (the CLI does), [`Vm::max_stack_bytes`] still bounds the Rust stack.
+    pub max_native_depth: usize,
+    /// Rust stack the VM may use below its outermost entry, in bytes (measured
+    /// from stack addresses); more is a RangeError, never a stack overflow.
+    /// Default [`MAX_STACK_BYTES`]; set it well under the thread's stack size
+    /// when raising `max_native_depth`.
+    pub max_stack_bytes: usize,
+    stack_base: usize,
+    /// Promises rejected while no handler was attached (HostPromiseRejectionTracker,
+    /// §27.2.1.9); [`crate::Engine::eval`] reports those still unhandled after the job queue drains.
+    pub rejections: Vec<ObjId>,
+    /// Register vs accumulator replay of every executed instruction.
+    #[cfg(feature = "op-stats")]
+    pub acc_model: crate::acc_model::AccModel,
 }
 
 impl std::fmt::Debug for Vm {
@@ -258,6 +284,14 @@ impl Vm {
             host_roots: Vec::new(),
             templates: Vec::new(),
             saved_frame: None,
+            ic_stats: crate::ic::IcStats::default(),
+            vec_pool: Vec::new(),
+            max_native_depth: MAX_NATIVE_DEPTH,
+            max_stack_bytes: MAX_STACK_BYTES,
+            stack_base: 0,
+            rejections: Vec::new(),
+            #[cfg(feature = "op-stats")]
+            acc_model: Default::default(),
             raw_yield: false,
             native_new_target: Value::Undefined,
             rng_state: 0x9E37_79B9_7F4A_7C15,
@@ -288,7 +322,7 @@ impl Vm {
             construct: false,
             resume_kind: 0,
         };
-        if self.frames.len() >= MAX_FRAMES || self.native_depth > MAX_NATIVE_DEPTH {
+        if self.frames.len() >= MAX_FRAMES || self.native_too_deep() {
             return self.throw(ErrorKind::Range, "Maximum call stack size exceeded");
         }
         self.frames.push(frame);
@@ -422,6 +456,7 @@ impl Vm {
         }
         roots.extend(self.temp_roots.iter().cloned());
         roots.extend(self.host_roots.iter().cloned());
+        roots.extend(self.rejections.iter().map(|&p| Value::Obj(p)));
         extra.extend(self.templates.iter().copied());
         let r = self.realm.clone();
         for o in [
@@ -1475,7 +1510,7 @@ impl Vm {
         };
         match func.kind {
             FuncKind::Native { f: nf, .. } => {
-                if self.native_depth > MAX_NATIVE_DEPTH {
+                if self.native_too_deep() {
                     return self.throw(ErrorKind::Range, "Maximum call stack size exceeded");
                 }
                 self.native_depth += 1;
@@ -1503,6 +1538,39 @@ impl Vm {
         }
     }
 
+    /// Whether one more Rust-level re-entry would exceed
+    /// [`Vm::max_native_depth`] or [`Vm::max_stack_bytes`] (the outermost
+    /// entry, at depth 0, records the stack base).
+    pub(crate) fn native_too_deep(&mut self) -> bool {
+        let marker = 0u8;
+        let here = std::hint::black_box(&marker) as *const u8 as usize;
+        if self.native_depth == 0 {
+            self.stack_base = here;
+            return false;
+        }
+        self.native_depth > self.max_native_depth
+            || self.stack_base.abs_diff(here) > self.max_stack_bytes
+    }
+
+    /// An empty value vector, from the pool of returned frames when possible.
+    #[inline]
+    pub(crate) fn take_vec(&mut self) -> Vec<Value> {
+        self.vec_pool.pop().unwrap_or_default()
+    }
+
+    /// Returns a finished frame's register and argument vectors to the pool
+    /// (emptied; oversized ones are freed, the pool is bounded).
+    #[inline]
+    pub(crate) fn recycle_frame(&mut self, f: Frame) {
+        let Frame { regs, args, .. } = f;
+        for mut v in [regs, args] {
+            if self.vec_pool.len() < 256 && v.capacity() <= 1024 {
+                v.clear();
+                self.vec_pool.push(v);
+            }
+        }
+    }
+
     /// Builds a frame for a closure call (this coercion for sloppy functions).
     pub(crate) fn make_frame(
         &mut self,
@@ -1526,9 +1594,11 @@ impl Vm {
             }
         };
         let n = code.nregs as usize;
+        let mut regs = self.take_vec();
+        regs.resize(n, Value::Undefined);
         Ok(Frame {
             code,
-            regs: vec![Value::Undefined; n],
+            regs,
             pc: 0,
             this,
             callee: Some(callee),
@@ -1551,7 +1621,7 @@ impl Vm {
         if is_async {
             return self.start_async(frame);
         }
-        if self.native_depth > MAX_NATIVE_DEPTH {
+        if self.native_too_deep() {
             return self.throw(ErrorKind::Range, "Maximum call stack size exceeded");
         }
         self.frames.push(frame);
@@ -1607,7 +1677,7 @@ impl Vm {
                 frame.construct = true;
                 self.frames.push(frame);
                 let base = self.frames.len() - 1;
-                if self.native_depth > MAX_NATIVE_DEPTH {
+                if self.native_too_deep() {
                     self.frames.pop();
                     return self.throw(ErrorKind::Range, "Maximum call stack size exceeded");
                 }

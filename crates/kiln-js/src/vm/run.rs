@@ -25,7 +25,9 @@ impl Vm {
                         self.frames[fi].pc = pc as usize;
                         break;
                     }
-                    self.frames.pop();
+                    if let Some(f) = self.frames.pop() {
+                        self.recycle_frame(f);
+                    }
                     if fi == base {
                         return Err(exc);
                     }
@@ -98,6 +100,8 @@ impl Vm {
                 let pc = self.frames[fi].pc;
                 let op = code.ops[pc];
                 self.frames[fi].pc = pc + 1;
+                #[cfg(feature = "op-stats")]
+                self.acc_model.step_at(fi, pc, &op);
                 match op {
                     Op::Nop | Op::Debugger => {}
                     Op::LoadK { dst, k } => r!(dst) = code.consts[k.0 as usize].clone(),
@@ -149,8 +153,9 @@ impl Vm {
                         }
                         let g = self.realm.global.expect("global");
                         let shape = self.heap.get(g).shape;
-                        let e = code.ics[ic.0 as usize].get();
-                        if e.shape == shape + 1 && e.holder == 0 {
+                        if let Some(e) = code.ics[ic.0 as usize].probe(shape)
+                            && e.holder == 0
+                        {
                             r!(dst) = self.heap.get(g).slots[e.slot as usize].clone();
                             continue;
                         }
@@ -159,11 +164,10 @@ impl Vm {
                             && attrs & ACCESSOR == 0
                         {
                             if !self.heap.shapes[shape as usize].dict {
-                                code.ics[ic.0 as usize].set(IcEntry {
+                                code.ics[ic.0 as usize].insert(IcEntry {
                                     shape: shape + 1,
                                     slot,
-                                    holder: 0,
-                                    holder_shape: 0,
+                                    ..IcEntry::default()
                                 });
                             }
                             r!(dst) = self.heap.get(g).slots[slot as usize].clone();
@@ -339,32 +343,27 @@ impl Vm {
                     }
                     Op::SetProp { obj, k, src, ic } => {
                         if let Value::Obj(o) = r!(obj) {
-                            let shape = self.heap.get(o).shape;
-                            let e = code.ics[ic.0 as usize].get();
-                            if e.shape == shape + 1 && e.holder == 0 {
-                                let v = r!(src).clone();
-                                self.heap.get_mut(o).slots[e.slot as usize] = v;
-                                continue;
+                            let ob = self.heap.get(o);
+                            if let Some(e) = code.ics[ic.0 as usize].probe(ob.shape) {
+                                if e.new_shape == 0 {
+                                    self.ic_stats.hits += 1;
+                                    let v = r!(src).clone();
+                                    self.heap.get_mut(o).slots[e.slot as usize] = v;
+                                    continue;
+                                }
+                                if e.epoch == self.heap.proto_epoch && ob.extensible && !ob.is_proto
+                                {
+                                    self.ic_stats.hits += 1;
+                                    let v = r!(src).clone();
+                                    let ob = self.heap.get_mut(o);
+                                    ob.shape = e.new_shape - 1;
+                                    ob.slots.push(v);
+                                    continue;
+                                }
                             }
-                            let Value::Str(name) = &code.consts[k.0 as usize] else {
-                                unreachable!()
-                            };
-                            let key = PropKey::Str(name.clone());
-                            if let Some((slot, attrs)) = self.heap.find(o, &key)
-                                && attrs & (ACCESSOR | WRITABLE) == WRITABLE
-                                && !self.heap.shapes[shape as usize].dict
-                                && !matches!(self.heap.get(o).class, Class::Array(_))
-                            {
-                                code.ics[ic.0 as usize].set(IcEntry {
-                                    shape: shape + 1,
-                                    slot,
-                                    holder: 0,
-                                    holder_shape: 0,
-                                });
-                                let v = r!(src).clone();
-                                self.heap.get_mut(o).slots[slot as usize] = v;
-                                continue;
-                            }
+                            self.ic_stats.misses += 1;
+                            self.set_prop_miss(&code, o, k.0, ic.0, r!(src).clone())?;
+                            continue;
                         }
                         let Value::Str(name) = &code.consts[k.0 as usize] else {
                             unreachable!()
@@ -571,7 +570,8 @@ impl Vm {
                         let a = func.0 as usize + 2;
                         if let Some((c2, caps, fo, _)) = self.plain_closure(&f) {
                             let this = r!(Reg(func.0 + 1)).clone();
-                            let args = self.frames[fi].regs[a..a + argc.0 as usize].to_vec();
+                            let mut args = self.take_vec();
+                            args.extend_from_slice(&self.frames[fi].regs[a..a + argc.0 as usize]);
                             let mut frame =
                                 self.make_frame(c2, caps, fo, this, args, Value::Undefined)?;
                             frame.ret = Some(dst.0);
@@ -602,7 +602,8 @@ impl Vm {
                         self.tick(1)?;
                         let f = r!(func).clone();
                         let a = func.0 as usize + 2;
-                        let args = self.frames[fi].regs[a..a + argc.0 as usize].to_vec();
+                        let mut args = self.take_vec();
+                        args.extend_from_slice(&self.frames[fi].regs[a..a + argc.0 as usize]);
                         if !self.is_constructor(&f) {
                             return self.not_ctor(&code, pc, func);
                         }
@@ -696,12 +697,13 @@ impl Vm {
                         };
                         if fi == base {
                             self.suspend = Suspend::None;
+                            self.recycle_frame(frame);
                             return Ok(v);
                         }
                         let caller = self.frames.len() - 1;
                         let ret = frame.ret.expect("return register") as usize;
                         self.frames[caller].regs[ret] = v;
-                        drop(frame);
+                        self.recycle_frame(frame);
                         if self.native_depth <= 1 {
                             self.maybe_gc();
                         }
@@ -1311,50 +1313,32 @@ impl Vm {
         if let Value::Obj(o) = base {
             let o = *o;
             let obj_ref = self.heap.get(o);
-            let shape = obj_ref.shape;
-            let e = code.ics[ic as usize].get();
-            if e.shape == shape + 1 {
+            if let Some(e) = code.ics[ic as usize].probe(obj_ref.shape) {
                 if e.holder == 0 {
+                    self.ic_stats.hits += 1;
                     return Ok(obj_ref.slots[e.slot as usize].clone());
                 }
-                let h = self.heap.get(ObjId(e.holder - 1));
-                if h.shape == e.holder_shape {
+                if e.epoch == self.heap.proto_epoch {
+                    self.ic_stats.hits += 1;
+                    let h = self.heap.get(ObjId(e.holder - 1));
                     return Ok(h.slots[e.slot as usize].clone());
                 }
             }
+            self.ic_stats.misses += 1;
             if let Class::Array(a) = &obj_ref.class
                 && name.units() == LENGTH
             {
                 return Ok(Value::Num(a.len as f64));
             }
             let key = PropKey::Str(name.clone());
-            let exotic = matches!(obj_ref.class, Class::String(_) | Class::Arguments);
-            if !self.heap.shapes[shape as usize].dict && !exotic {
-                if let Some((slot, attrs)) = self.heap.find(o, &key) {
-                    if attrs & ACCESSOR == 0 {
-                        code.ics[ic as usize].set(IcEntry {
-                            shape: shape + 1,
-                            slot,
-                            holder: 0,
-                            holder_shape: 0,
-                        });
-                        return Ok(self.heap.get(o).slots[slot as usize].clone());
-                    }
-                } else if let Some(p) = self.heap.proto(o) {
-                    let ps = self.heap.get(p).shape;
-                    if !self.heap.shapes[ps as usize].dict
-                        && let Some((slot, attrs)) = self.heap.find(p, &key)
-                        && attrs & ACCESSOR == 0
-                    {
-                        code.ics[ic as usize].set(IcEntry {
-                            shape: shape + 1,
-                            slot,
-                            holder: p.0 + 1,
-                            holder_shape: ps,
-                        });
-                        return Ok(self.heap.get(p).slots[slot as usize].clone());
-                    }
-                }
+            if let Some(e) = self.ic_lookup(o, &key) {
+                code.ics[ic as usize].insert(e);
+                let holder = if e.holder == 0 {
+                    o
+                } else {
+                    ObjId(e.holder - 1)
+                };
+                return Ok(self.heap.get(holder).slots[e.slot as usize].clone());
             }
             let b = Value::Obj(o);
             return self.get(o, &key, &b);
@@ -1362,5 +1346,119 @@ impl Vm {
         let b = base.clone();
         let key = PropKey::Str(name.clone());
         self.get_v(&b, &key)
+    }
+
+    /// Whether `key` may name an exotic own property (array index or
+    /// `length`) that lives outside the shape of arrays, strings and arguments.
+    fn exotic_key(key: &PropKey) -> bool {
+        match key {
+            PropKey::Str(s) => s.units() == LENGTH || s.as_index().is_some(),
+            PropKey::Sym(_) => false,
+        }
+    }
+
+    /// The cacheable result of \[\[Get\]\] of `key` on `o`: an own or
+    /// prototype data property reached through shapes only (see [`crate::ic`]).
+    /// None when the receiver's shape is a dictionary, an object on the path
+    /// is exotic for the key, the property is an accessor, or it is absent.
+    fn ic_lookup(&self, o: ObjId, key: &PropKey) -> Option<IcEntry> {
+        let shape = self.heap.get(o).shape;
+        if self.heap.shapes[shape as usize].dict {
+            return None;
+        }
+        let exotic_key = Self::exotic_key(key);
+        let mut cur = o;
+        for _ in 0..64 {
+            let c = self.heap.get(cur);
+            match c.class {
+                Class::String(_) | Class::Arguments if cur == o || exotic_key => return None,
+                Class::Array(_) if exotic_key => return None,
+                _ => {}
+            }
+            if let Some((slot, attrs)) = self.heap.find(cur, key) {
+                if attrs & ACCESSOR != 0 {
+                    return None;
+                }
+                return Some(IcEntry {
+                    shape: shape + 1,
+                    slot,
+                    holder: if cur == o { 0 } else { cur.0 + 1 },
+                    epoch: self.heap.proto_epoch,
+                    new_shape: 0,
+                });
+            }
+            cur = self.heap.proto(cur)?;
+        }
+        None
+    }
+
+    /// SetProp's slow path on an object: \[\[Set\]\], then caches an own
+    /// writable data property or the add-property transition it took.
+    fn set_prop_miss(&mut self, code: &Code, o: ObjId, k: u32, ic: u32, v: Value) -> Res<()> {
+        let Value::Str(name) = &code.consts[k as usize] else {
+            unreachable!()
+        };
+        let key = PropKey::Str(name.clone());
+        let old = self.heap.get(o).shape;
+        let site = &code.ics[ic as usize];
+        if self.heap.shapes[old as usize].dict {
+            return self.put(&Value::Obj(o), key, v, code.strict);
+        }
+        if let Some((slot, attrs)) = self.heap.find(o, &key) {
+            if attrs & (ACCESSOR | WRITABLE) == WRITABLE {
+                site.insert(IcEntry {
+                    shape: old + 1,
+                    slot,
+                    ..IcEntry::default()
+                });
+                self.heap.get_mut(o).slots[slot as usize] = v;
+                return Ok(());
+            }
+            return self.put(&Value::Obj(o), key, v, code.strict);
+        }
+        // Absent: a transition is cacheable when nothing on the chain
+        // intercepts the assignment (setter, read-only, exotic key).
+        let ob = self.heap.get(o);
+        let mut cacheable = ob.extensible
+            && !ob.is_proto
+            && !Self::exotic_key(&key)
+            && !matches!(ob.class, Class::Arguments);
+        let mut cur = self.heap.proto(o);
+        let mut depth = 0;
+        while cacheable && let Some(p) = cur {
+            if let Some((_, attrs)) = self.heap.find(p, &key)
+                && attrs & (ACCESSOR | WRITABLE) != WRITABLE
+            {
+                cacheable = false;
+            }
+            depth += 1;
+            cacheable &= depth < 64;
+            cur = self.heap.proto(p);
+        }
+        let epoch = self.heap.proto_epoch;
+        self.put(&Value::Obj(o), key.clone(), v, code.strict)?;
+        if !cacheable || self.heap.proto_epoch != epoch {
+            return Ok(());
+        }
+        let new = self.heap.get(o).shape;
+        let (os, ns) = (
+            &self.heap.shapes[old as usize],
+            &self.heap.shapes[new as usize],
+        );
+        if !ns.dict
+            && ns.proto == os.proto
+            && ns.keys.len() == os.keys.len() + 1
+            && ns.keys.last() == Some(&(key, DEFAULT_ATTRS))
+            && self.heap.get(o).slots.len() == ns.keys.len()
+        {
+            site.insert(IcEntry {
+                shape: old + 1,
+                slot: os.keys.len() as u32,
+                holder: 0,
+                epoch,
+                new_shape: new + 1,
+            });
+        }
+        Ok(())
     }
 }
