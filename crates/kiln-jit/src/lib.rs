@@ -158,6 +158,11 @@ impl Jit {
         flags.set("opt_level", "speed").map_err(err)?;
         flags.set("use_colocated_libcalls", "false").map_err(err)?;
         flags.set("is_pic", "false").map_err(err)?;
+        // Functions with more results than return registers (see
+        // `Jit::internal_signature`) return the rest through memory.
+        flags
+            .set("enable_multi_ret_implicit_sret", "true")
+            .map_err(err)?;
         let isa = cranelift_native::builder()
             .map_err(err)?
             .finish(settings::Flags::new(flags))
@@ -194,6 +199,17 @@ impl Jit {
         let mut s = self.module().make_signature();
         s.params.extend(params.iter().map(|&t| AbiParam::new(t)));
         s.returns.extend(returns.iter().map(|&t| AbiParam::new(t)));
+        s
+    }
+
+    /// A signature in Cranelift's `tail` calling convention, for functions
+    /// only compiled code calls (never Rust): up to six integer
+    /// parameters and eight integer results travel in registers (x86-64),
+    /// more go through the stack. Use [`Jit::signature`] for anything Rust
+    /// calls through [`Code`].
+    pub fn internal_signature(&self, params: &[Type], returns: &[Type]) -> Signature {
+        let mut s = self.signature(params, returns);
+        s.call_conv = cranelift_codegen::isa::CallConv::Tail;
         s
     }
 

@@ -76,12 +76,11 @@ struct Gen<'a, 'b, 'c> {
     rvars: Vec<Variable>,
     tick: Variable,
     ctx: Value,
-    base: Value,
+    /// The data-stack depth at entry (absolute, in cells).
+    sp0: Value,
     rp0: Value,
-    dsb: Value,
-    mem: Value,
-    /// Input slots' loaded values (leaf definitions only; see `flush`).
-    inputs: Vec<Value>,
+    /// The shared exception exit (returns [`THROWN`]), made on first use.
+    thrown: Option<Block>,
     blocks: Vec<Option<Block>>,
     /// The step of the `+LOOP` being lowered, when it is a constant.
     const_step: Option<i64>,
@@ -101,7 +100,13 @@ fn mflags() -> MemFlagsData {
     MemFlagsData::new().with_notrap()
 }
 
-/// Builds the function for `plan` into `b`.
+/// The effect of a definition's register entry: `(ctx, sp, rp, tick,
+/// in_1 … in_k)` → `(status, out_1 … out_m)` (deepest cell first).
+pub(crate) fn fast_types(sig: Sig) -> (Vec<kiln_jit::Type>, Vec<kiln_jit::Type>) {
+    (vec![I64; 4 + sig.k as usize], vec![I64; 1 + sig.m as usize])
+}
+
+/// Builds the register entry ("fast ABI", see the module docs) for `plan` into `b`.
 pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(), JitError> {
     let p = b.params().to_vec();
     let (ctx, sp, rp, tick0) = (p[0], p[1], p[2], p[3]);
@@ -112,27 +117,21 @@ pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(
         .collect();
     let tick = b.fb.declare_var(I64);
 
-    // Entry checks: refuse (DEOPT) unless every stack access fits.
+    // Entry checks: refuse (DEOPT) unless every stack access fits. The
+    // caller guarantees the inputs (they are its registers, or the entry
+    // wrapper checked); one test covers both overflows:
+    // (DS_MAX - max_d - sp) | (RS_MAX - max_rd - rp) < 0.
     let deopt = b.fb.create_block();
     b.fb.set_cold_block(deopt);
-    // One unsigned compare: n_in <= sp and sp + max_d <= DS_MAX.
-    let below = b.fb.ins().iadd_imm_s(sp, -(plan.n_in as i64));
-    let c1 = b.fb.ins().icmp_imm_s(
-        IntCC::UnsignedGreaterThan,
-        below,
-        DS_MAX as i64 - plan.max_d as i64 - plan.n_in as i64,
-    );
+    let dsroom = b.fb.ins().iconst(I64, DS_MAX as i64 - plan.max_d as i64);
+    let dsroom = b.fb.ins().isub(dsroom, sp);
+    let rsroom = b.fb.ins().iconst(I64, RS_MAX as i64 - plan.max_rd as i64);
+    let rsroom = b.fb.ins().isub(rsroom, rp);
+    let both = b.fb.ins().bor(dsroom, rsroom);
+    let c1 = b.fb.ins().icmp_imm_s(IntCC::SignedLessThan, both, 0);
     let ok1 = b.fb.create_block();
     b.fb.ins().brif(c1, deopt, &[], ok1, &[]);
     b.fb.switch_to_block(ok1);
-    let c3 = b.fb.ins().icmp_imm_s(
-        IntCC::SignedGreaterThan,
-        rp,
-        RS_MAX as i64 - plan.max_rd as i64,
-    );
-    let ok3 = b.fb.create_block();
-    b.fb.ins().brif(c3, deopt, &[], ok3, &[]);
-    b.fb.switch_to_block(ok3);
     let body = b.fb.create_block();
     // Only a definition that calls others can nest native frames.
     let calls = plan
@@ -149,39 +148,13 @@ pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(
     }
     b.fb.switch_to_block(deopt);
     let r = b.fb.ins().iconst(I64, DEOPT);
-    b.fb.ins().return_(&[r, tick0]);
+    let mut rets = vec![r];
+    rets.extend(std::iter::repeat_n(tick0, plan.sig.m as usize));
+    b.fb.ins().return_(&rets);
 
     b.fb.switch_to_block(body);
-    let base = below;
-    let ds = b.fb.ins().iconst(I64, env.ds_base);
-    let off = b.fb.ins().ishl_imm_s(base, 3);
-    let dsb = b.fb.ins().iadd(ds, off);
-    let mem = b.fb.ins().iconst(I64, env.mem_base);
-    let mut inputs = Vec::new();
     for (i, v) in vars.iter().enumerate().take(plan.n_in as usize) {
-        let x = b.fb.ins().load(I64, flags(), dsb, (i * 8) as i32);
-        b.fb.def_var(*v, x);
-        inputs.push(x);
-    }
-    // A leaf (no calls, no runtime arithmetic) writes the data stack only
-    // at exit, so input slots still holding their input need no store.
-    let leaf = !plan.ops.iter().any(|op| {
-        matches!(
-            op,
-            Op::Call { .. }
-                | Op::TailCall { .. }
-                | Op::Sys { .. }
-                | Op::StarSlash
-                | Op::StarSlashMod
-                | Op::UmSlashMod
-                | Op::SmSlashRem
-                | Op::FmSlashMod
-                | Op::DPlus
-                | Op::DMinus
-        )
-    });
-    if !leaf {
-        inputs.clear();
+        b.fb.def_var(*v, p[4 + i]);
     }
     b.fb.def_var(tick, tick0);
 
@@ -193,11 +166,9 @@ pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(
         rvars,
         tick,
         ctx,
-        base,
+        sp0: sp,
         rp0: rp,
-        dsb,
-        mem,
-        inputs,
+        thrown: None,
         blocks: vec![None; plan.ops.len()],
         const_step: None,
         d: 0,
@@ -230,6 +201,65 @@ pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(
     if !terminated {
         return Err(JitError("falls off the end".into()));
     }
+    g.finish_thrown();
+    Ok(())
+}
+
+/// Builds the memory-ABI entry the interpreter calls (see the module docs):
+/// checks the inputs are there, loads them, calls the register entry
+/// `fast` and stores its results.
+pub(crate) fn build_entry(
+    b: &mut Builder<'_>,
+    plan: &Plan,
+    env: &Env<'_>,
+    fast: FuncId,
+) -> Result<(), JitError> {
+    let p = b.params().to_vec();
+    let (ctx, sp, rp, tick0) = (p[0], p[1], p[2], p[3]);
+    let (k, m) = (plan.sig.k as i64, plan.sig.m as i64);
+    let deopt = b.fb.create_block();
+    b.fb.set_cold_block(deopt);
+    // One unsigned compare: k <= sp and sp + max_d <= DS_MAX.
+    let below = b.fb.ins().iadd_imm_s(sp, -k);
+    let c1 = b.fb.ins().icmp_imm_s(
+        IntCC::UnsignedGreaterThan,
+        below,
+        DS_MAX as i64 - plan.max_d as i64 - k,
+    );
+    let ok = b.fb.create_block();
+    b.fb.ins().brif(c1, deopt, &[], ok, &[]);
+    b.fb.switch_to_block(deopt);
+    let r = b.fb.ins().iconst(I64, DEOPT);
+    b.fb.ins().return_(&[r, tick0]);
+    b.fb.switch_to_block(ok);
+    let ds = b.fb.ins().iconst(I64, env.ds_base);
+    let off = b.fb.ins().ishl_imm_s(below, 3);
+    let dsb = b.fb.ins().iadd(ds, off);
+    let mut args = vec![ctx, sp, rp, tick0];
+    for i in 0..k {
+        args.push(b.fb.ins().load(I64, flags(), dsb, (i * 8) as i32));
+    }
+    let f = b.func_ref(fast);
+    let call = b.fb.ins().call(f, &args);
+    let res = b.fb.inst_results(call).to_vec();
+    let st = res[0];
+    let neg = b.fb.ins().icmp_imm_s(IntCC::SignedLessThan, st, 0);
+    let bad = b.fb.create_block();
+    b.fb.set_cold_block(bad);
+    let good = b.fb.create_block();
+    b.fb.ins().brif(neg, bad, &[], good, &[]);
+    b.fb.switch_to_block(bad);
+    // DEOPT: nothing changed, the fuel is as it came; THROWN: the fuel is in the context.
+    let t = b.fb.ins().load(I64, flags(), ctx, CTX_TICK);
+    let is_deopt = b.fb.ins().icmp_imm_s(IntCC::Equal, st, DEOPT);
+    let t = b.fb.ins().select(is_deopt, tick0, t);
+    b.fb.ins().return_(&[st, t]);
+    b.fb.switch_to_block(good);
+    for (i, &x) in res[1..].iter().enumerate() {
+        b.fb.ins().store(flags(), x, dsb, (i * 8) as i32);
+    }
+    let nsp = b.fb.ins().iadd_imm_s(below, m);
+    b.fb.ins().return_(&[nsp, st]);
     Ok(())
 }
 
@@ -295,29 +325,81 @@ impl Gen<'_, '_, '_> {
         lower::bool_to_mask(&mut self.b.fb, c)
     }
 
+    /// The absolute data-stack depth at the current op.
     fn sp_value(&mut self) -> Value {
-        let n = self.plan.n_in as i64 + self.d as i64;
-        self.b.fb.ins().iadd_imm_s(self.base, n)
+        self.b.fb.ins().iadd_imm_s(self.sp0, self.d as i64)
+    }
+
+    /// The host address of Forth address `addr` in the main region.
+    fn mem_addr(&mut self, addr: Value) -> Value {
+        let m = self.iconst(self.env.mem_base);
+        self.b.fb.ins().iadd(m, addr)
+    }
+
+    /// The host address of this definition's first stack slot in memory
+    /// (the data stack's cell `sp0 - n_in`; recomputed where needed, which
+    /// keeps it out of registers on the hot paths).
+    fn dsb(&mut self) -> Value {
+        let base = self.env.ds_base - 8 * self.plan.n_in as i64;
+        let off = self.b.fb.ins().ishl_imm_s(self.sp0, 3);
+        self.b.fb.ins().iadd_imm_s(off, base)
     }
 
     /// Writes every live slot to the data stack in memory.
     fn flush(&mut self) {
         let n = (self.plan.n_in as i32 + self.d).max(0) as usize;
+        self.flush_below(n);
+    }
+
+    /// Writes slots `0..n` (from the bottom) to the data stack in memory.
+    fn flush_below(&mut self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        let dsb = self.dsb();
         for i in 0..n {
             let x = self.b.fb.use_var(self.vars[i]);
-            if self.inputs.get(i) == Some(&x) {
-                continue;
-            }
-            self.b.fb.ins().store(flags(), x, self.dsb, (i * 8) as i32);
+            self.b.fb.ins().store(flags(), x, dsb, (i * 8) as i32);
         }
     }
 
     /// Reloads the top `m` slots from memory.
     fn reload_top(&mut self, m: u32) {
+        if m == 0 {
+            return;
+        }
+        let dsb = self.dsb();
         for k in 0..m {
             let s = self.slot(k);
-            let x = self.b.fb.ins().load(I64, flags(), self.dsb, (s * 8) as i32);
+            let x = self.b.fb.ins().load(I64, flags(), dsb, (s * 8) as i32);
             self.b.fb.def_var(self.vars[s], x);
+        }
+    }
+
+    /// Jumps to the shared exception exit: returns [`THROWN`] (code,
+    /// faulting op, depth, fuel and the stack cells are in the context and
+    /// memory already).
+    fn ret_thrown(&mut self) {
+        let blk = match self.thrown {
+            Some(b) => b,
+            None => {
+                let b = self.b.fb.create_block();
+                self.b.fb.set_cold_block(b);
+                self.thrown = Some(b);
+                b
+            }
+        };
+        self.b.fb.ins().jump(blk, &[]);
+    }
+
+    /// Emits the shared exception exit's body (after the whole body).
+    fn finish_thrown(&mut self) {
+        if let Some(b) = self.thrown {
+            self.b.fb.switch_to_block(b);
+            let r = self.iconst(THROWN);
+            let mut rets = vec![r];
+            rets.extend(std::iter::repeat_n(r, self.plan.sig.m as usize));
+            self.b.fb.ins().return_(&rets);
         }
     }
 
@@ -344,9 +426,7 @@ impl Gen<'_, '_, '_> {
         let sp = self.sp_value();
         self.b.fb.ins().store(flags(), sp, self.ctx, CTX_THROW_SP);
         self.store_tick();
-        let r = self.iconst(THROWN);
-        let t = self.b.fb.use_var(self.tick);
-        self.b.fb.ins().return_(&[r, t]);
+        self.ret_thrown();
     }
 
     /// Throws `code` when `cond` (an `i8` condition) holds; continues otherwise.
@@ -360,8 +440,8 @@ impl Gen<'_, '_, '_> {
         self.b.fb.switch_to_block(cont);
     }
 
-    /// Propagates an exception from a callee (`r < 0`): the callee (or the
-    /// runtime) already recorded code, fault and depth.
+    /// Propagates an exception from the runtime (`r < 0`): it already
+    /// recorded code, fault, depth and fuel, and the stack is in memory.
     fn propagate_if_neg(&mut self, r: Value) {
         let neg = self.b.fb.ins().icmp_imm_s(IntCC::SignedLessThan, r, 0);
         let cold = self.b.fb.create_block();
@@ -369,9 +449,7 @@ impl Gen<'_, '_, '_> {
         let cont = self.b.fb.create_block();
         self.b.fb.ins().brif(neg, cold, &[], cont, &[]);
         self.b.fb.switch_to_block(cold);
-        let t = self.iconst(THROWN);
-        let tick = self.b.fb.ins().load(I64, flags(), self.ctx, CTX_TICK);
-        self.b.fb.ins().return_(&[t, tick]);
+        self.ret_thrown();
         self.b.fb.switch_to_block(cont);
     }
 
@@ -445,7 +523,7 @@ impl Gen<'_, '_, '_> {
         let v = self.b.fb.append_block_param(join, I64);
         self.b.fb.ins().brif(ok, fast, &[], slow, &[]);
         self.b.fb.switch_to_block(fast);
-        let p = self.b.fb.ins().iadd(self.mem, addr);
+        let p = self.mem_addr(addr);
         let x = if size == 8 {
             self.b.fb.ins().load(I64, mflags(), p, 0)
         } else {
@@ -477,7 +555,7 @@ impl Gen<'_, '_, '_> {
         let join = self.b.fb.create_block();
         self.b.fb.ins().brif(ok, fast, &[], slow, &[]);
         self.b.fb.switch_to_block(fast);
-        let p = self.b.fb.ins().iadd(self.mem, addr);
+        let p = self.mem_addr(addr);
         if size == 8 {
             self.b.fb.ins().store(mflags(), x, p, 0);
         } else {
@@ -509,7 +587,7 @@ impl Gen<'_, '_, '_> {
         let join = self.b.fb.create_block();
         self.b.fb.ins().brif(ok, fast, &[], slow, &[]);
         self.b.fb.switch_to_block(fast);
-        let p = self.b.fb.ins().iadd(self.mem, addr);
+        let p = self.mem_addr(addr);
         let x = self.b.fb.ins().load(I64, mflags(), p, 0);
         let y = self.b.fb.ins().iadd(x, n);
         self.b.fb.ins().store(mflags(), y, p, 0);
@@ -532,7 +610,7 @@ impl Gen<'_, '_, '_> {
         let v1 = self.b.fb.append_block_param(join, I64);
         self.b.fb.ins().brif(ok, fast, &[], slow, &[]);
         self.b.fb.switch_to_block(fast);
-        let p = self.b.fb.ins().iadd(self.mem, addr);
+        let p = self.mem_addr(addr);
         let x0 = self.b.fb.ins().load(I64, mflags(), p, 0);
         let x1 = self.b.fb.ins().load(I64, mflags(), p, 8);
         self.b.fb.ins().jump(join, &[x0.into(), x1.into()]);
@@ -555,7 +633,7 @@ impl Gen<'_, '_, '_> {
         let join = self.b.fb.create_block();
         self.b.fb.ins().brif(ok, fast, &[], slow, &[]);
         self.b.fb.switch_to_block(fast);
-        let p = self.b.fb.ins().iadd(self.mem, addr);
+        let p = self.mem_addr(addr);
         self.b.fb.ins().store(mflags(), x0, p, 0);
         self.b.fb.ins().store(mflags(), x1, p, 8);
         self.b.fb.ins().jump(join, &[]);
@@ -565,19 +643,24 @@ impl Gen<'_, '_, '_> {
         self.b.fb.switch_to_block(join);
     }
 
+    /// Returns the outputs (the `m` live slots) and the fuel.
     fn exit(&mut self) {
-        self.flush();
-        let sp = self.sp_value();
         let t = self.b.fb.use_var(self.tick);
-        self.b.fb.ins().return_(&[sp, t]);
+        let mut rets = vec![t];
+        for i in 0..self.plan.sig.m as usize {
+            rets.push(self.b.fb.use_var(self.vars[i]));
+        }
+        self.b.fb.ins().return_(&rets);
     }
 
-    /// Calls another definition (native when compiled) with effect k → m.
-    /// The fuel countdown travels in registers between compiled
-    /// definitions and through the context to the interpreter.
+    /// Calls another definition with effect k → m: a compiled one through
+    /// its register entry (arguments and results in registers), anything
+    /// else (or a compiled one that refuses to start) through the
+    /// interpreter with the stack in memory. The fuel countdown travels in
+    /// registers between compiled definitions and through the context to
+    /// the interpreter.
     fn call(&mut self, to: u32, k: u32, m: u32, tail: bool) {
         self.tick_check(self.pc);
-        self.flush();
         let sp = self.sp_value();
         let rp = self
             .b
@@ -587,29 +670,37 @@ impl Gen<'_, '_, '_> {
         let ctx = self.ctx;
         let cont = self.b.fb.create_block();
         let tv = self.b.fb.append_block_param(cont, I64);
+        let outs: Vec<Value> = (0..m)
+            .map(|_| self.b.fb.append_block_param(cont, I64))
+            .collect();
         if let Some(&(fid, _)) = self.env.callees.get(&to) {
             let f = self.b.func_ref(fid);
             let t = self.b.fb.use_var(self.tick);
-            let call = self.b.fb.ins().call(f, &[ctx, sp, rp, t]);
-            let (r, t2) = (
-                self.b.fb.inst_results(call)[0],
-                self.b.fb.inst_results(call)[1],
-            );
-            let neg = self.b.fb.ins().icmp_imm_s(IntCC::SignedLessThan, r, 0);
+            let mut args = vec![ctx, sp, rp, t];
+            for j in (0..k).rev() {
+                args.push(self.peek(j));
+            }
+            let call = self.b.fb.ins().call(f, &args);
+            let res = self.b.fb.inst_results(call).to_vec();
+            let st = res[0];
+            let neg = self.b.fb.ins().icmp_imm_s(IntCC::SignedLessThan, st, 0);
             let cold = self.b.fb.create_block();
             self.b.fb.set_cold_block(cold);
-            self.b.fb.ins().brif(neg, cold, &[], cont, &[t2.into()]);
+            let ok: Vec<kiln_jit::ir::BlockArg> = res.iter().map(|&v| v.into()).collect();
+            self.b.fb.ins().brif(neg, cold, &[], cont, &ok);
             self.b.fb.switch_to_block(cold);
-            self.b.fb.def_var(self.tick, t2);
-            let is_deopt = self.b.fb.ins().icmp_imm_s(IntCC::Equal, r, DEOPT);
+            let is_deopt = self.b.fb.ins().icmp_imm_s(IntCC::Equal, st, DEOPT);
             let interp = self.b.fb.create_block();
             let prop = self.b.fb.create_block();
             self.b.fb.ins().brif(is_deopt, interp, &[], prop, &[]);
             self.b.fb.switch_to_block(prop);
-            let t = self.iconst(THROWN);
-            self.b.fb.ins().return_(&[t, t2]);
+            // The callee wrote its own cells; ours below its inputs follow.
+            let n = (self.plan.n_in as i32 + self.d - k as i32).max(0) as usize;
+            self.flush_below(n);
+            self.ret_thrown();
             self.b.fb.switch_to_block(interp);
         }
+        self.flush();
         self.store_tick();
         let cfa = self.iconst(to as i64);
         let r = lower::call_host(
@@ -620,11 +711,26 @@ impl Gen<'_, '_, '_> {
         )[0];
         self.propagate_if_neg(r);
         let t = self.b.fb.ins().load(I64, flags(), self.ctx, CTX_TICK);
-        self.b.fb.ins().jump(cont, &[t.into()]);
+        let mut args: Vec<kiln_jit::ir::BlockArg> = vec![t.into()];
+        if m > 0 {
+            let dsb = self.dsb();
+            let first = self.plan.n_in as i32 + self.d - k as i32;
+            for j in 0..m as i32 {
+                let x = self
+                    .b
+                    .fb
+                    .ins()
+                    .load(I64, flags(), dsb, ((first + j) * 8) as i32);
+                args.push(x.into());
+            }
+        }
+        self.b.fb.ins().jump(cont, &args);
         self.b.fb.switch_to_block(cont);
         self.b.fb.def_var(self.tick, tv);
         self.d = self.d - k as i32 + m as i32;
-        self.reload_top(m);
+        for (j, &x) in outs.iter().enumerate() {
+            self.set(m - 1 - j as u32, x);
+        }
     }
 
     fn sys(&mut self, id: u16, k: u32, m: u32) {
@@ -650,13 +756,14 @@ impl Gen<'_, '_, '_> {
     fn arith(&mut self, op: Op, k: u32, m: u32) {
         // Only the inputs need to be in memory.
         let first = self.slot(k - 1);
+        let dsb = self.dsb();
         for s in first..first + k as usize {
             let x = self.b.fb.use_var(self.vars[s]);
-            self.b.fb.ins().store(flags(), x, self.dsb, (s * 8) as i32);
+            self.b.fb.ins().store(flags(), x, dsb, (s * 8) as i32);
         }
         let ctx = self.ctx;
         let which = self.iconst(rt::arith_code(op));
-        let cells = self.b.fb.ins().iadd_imm_s(self.dsb, (first * 8) as i64);
+        let cells = self.b.fb.ins().iadd_imm_s(dsb, (first * 8) as i64);
         let code = lower::call_host(
             &mut self.b.fb,
             &self.env.sigs.arith,
