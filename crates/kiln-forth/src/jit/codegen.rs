@@ -716,11 +716,7 @@ impl Gen<'_, '_, '_> {
             let dsb = self.dsb();
             let first = self.plan.n_in as i32 + self.d - k as i32;
             for j in 0..m as i32 {
-                let x = self
-                    .b
-                    .fb
-                    .ins()
-                    .load(I64, flags(), dsb, ((first + j) * 8) as i32);
+                let x = self.b.fb.ins().load(I64, flags(), dsb, (first + j) * 8);
                 args.push(x.into());
             }
         }
