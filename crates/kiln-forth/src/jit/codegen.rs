@@ -20,7 +20,7 @@
 //! addresses) takes a cold call into the runtime, which raises the same
 //! THROW codes as the interpreter.
 
-use super::analyze::{Plan, Sig};
+use super::analyze::{self, Plan, Sig};
 use super::rt;
 use super::{CTX_FAULT, CTX_STACK_FLOOR, CTX_THROW, CTX_THROW_SP};
 use super::{CTX_TICK, DEOPT, THROWN};
@@ -28,6 +28,7 @@ use crate::isa::Op;
 use crate::memory::{Cell, GUARD};
 use crate::vm::{DS_MAX, RS_MAX};
 use kiln_jit::condcodes::IntCC;
+use kiln_jit::ir::{StackSlot, StackSlotData, StackSlotKind};
 use kiln_jit::types::{I8, I64};
 use kiln_jit::{Block, Builder, FuncId, InstBuilder, JitError, MemFlagsData, Signature, Value};
 use kiln_jit::{Variable, lower};
@@ -75,15 +76,18 @@ struct Gen<'a, 'b, 'c> {
     vars: Vec<Variable>,
     rvars: Vec<Variable>,
     tick: Variable,
-    ctx: Value,
-    /// The data-stack depth at entry (absolute, in cells).
-    sp0: Value,
-    rp0: Value,
+    /// Holds the entry's `ctx`, `sp` and `rp` (see [`Gen::ctx`]).
+    frame: StackSlot,
     /// The shared exception exit (returns [`THROWN`]), made on first use.
     thrown: Option<Block>,
     blocks: Vec<Option<Block>>,
     /// The step of the `+LOOP` being lowered, when it is a constant.
     const_step: Option<i64>,
+    /// `DUP +LOOP`s with a loop-invariant step (by op index): the stack
+    /// slot holding the exit test's adjusted limit and `|step|`, computed
+    /// at the `DO`. (A stack slot, not a variable: Cranelift would sink
+    /// the computation into the loop, its LICM stopping at constants.)
+    loop_inv: FxHashMap<usize, StackSlot>,
     d: i32,
     rd: u32,
     /// Code index of the op being lowered (reported on faults).
@@ -153,6 +157,11 @@ pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(
     b.fb.ins().return_(&rets);
 
     b.fb.switch_to_block(body);
+    let frame =
+        b.fb.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 24, 3));
+    b.fb.ins().stack_store(I64, ctx, frame, 0);
+    b.fb.ins().stack_store(I64, sp, frame, 8);
+    b.fb.ins().stack_store(I64, rp, frame, 16);
     for (i, v) in vars.iter().enumerate().take(plan.n_in as usize) {
         b.fb.def_var(*v, p[4 + i]);
     }
@@ -165,12 +174,11 @@ pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(
         vars,
         rvars,
         tick,
-        ctx,
-        sp0: sp,
-        rp0: rp,
+        frame,
         thrown: None,
         blocks: vec![None; plan.ops.len()],
         const_step: None,
+        loop_inv: FxHashMap::default(),
         d: 0,
         rd: 0,
         pc: plan.start,
@@ -282,6 +290,23 @@ impl Gen<'_, '_, '_> {
         self.block_at(i)
     }
 
+    /// The context pointer. It and the entry depths live in a stack slot,
+    /// loaded where used: they are needed on calls and cold paths only,
+    /// and kept out of registers that way the hot loops have more.
+    fn ctx(&mut self) -> Value {
+        self.b.fb.ins().stack_load(I64, I64, self.frame, 0)
+    }
+
+    /// The data-stack depth at entry (absolute, in cells).
+    fn sp0(&mut self) -> Value {
+        self.b.fb.ins().stack_load(I64, I64, self.frame, 8)
+    }
+
+    /// The return-stack depth at entry.
+    fn rp0(&mut self) -> Value {
+        self.b.fb.ins().stack_load(I64, I64, self.frame, 16)
+    }
+
     fn slot(&self, k: u32) -> usize {
         (self.plan.n_in as i32 + self.d - 1 - k as i32) as usize
     }
@@ -327,7 +352,10 @@ impl Gen<'_, '_, '_> {
 
     /// The absolute data-stack depth at the current op.
     fn sp_value(&mut self) -> Value {
-        self.b.fb.ins().iadd_imm_s(self.sp0, self.d as i64)
+        {
+            let sp0 = self.sp0();
+            self.b.fb.ins().iadd_imm_s(sp0, self.d as i64)
+        }
     }
 
     /// The host address of Forth address `addr` in the main region.
@@ -341,7 +369,8 @@ impl Gen<'_, '_, '_> {
     /// keeps it out of registers on the hot paths).
     fn dsb(&mut self) -> Value {
         let base = self.env.ds_base - 8 * self.plan.n_in as i64;
-        let off = self.b.fb.ins().ishl_imm_s(self.sp0, 3);
+        let sp0 = self.sp0();
+        let off = self.b.fb.ins().ishl_imm_s(sp0, 3);
         self.b.fb.ins().iadd_imm_s(off, base)
     }
 
@@ -405,11 +434,13 @@ impl Gen<'_, '_, '_> {
 
     fn store_tick(&mut self) {
         let t = self.b.fb.use_var(self.tick);
-        self.b.fb.ins().store(flags(), t, self.ctx, CTX_TICK);
+        let ctx = self.ctx();
+        self.b.fb.ins().store(flags(), t, ctx, CTX_TICK);
     }
 
     fn load_tick(&mut self) {
-        let t = self.b.fb.ins().load(I64, flags(), self.ctx, CTX_TICK);
+        let ctx = self.ctx();
+        let t = self.b.fb.ins().load(I64, flags(), ctx, CTX_TICK);
         self.b.fb.def_var(self.tick, t);
     }
 
@@ -420,11 +451,12 @@ impl Gen<'_, '_, '_> {
             Code::Const(c) => self.iconst(c),
             Code::Dyn(v) => v,
         };
-        self.b.fb.ins().store(flags(), c, self.ctx, CTX_THROW);
+        let ctx = self.ctx();
+        self.b.fb.ins().store(flags(), c, ctx, CTX_THROW);
         let pc = self.iconst(self.pc as i64);
-        self.b.fb.ins().store(flags(), pc, self.ctx, CTX_FAULT);
+        self.b.fb.ins().store(flags(), pc, ctx, CTX_FAULT);
         let sp = self.sp_value();
-        self.b.fb.ins().store(flags(), sp, self.ctx, CTX_THROW_SP);
+        self.b.fb.ins().store(flags(), sp, ctx, CTX_THROW_SP);
         self.store_tick();
         self.ret_thrown();
     }
@@ -470,7 +502,7 @@ impl Gen<'_, '_, '_> {
         let cont = self.b.fb.create_block();
         self.b.fb.ins().brif(z, cold, &[], cont, &[]);
         self.b.fb.switch_to_block(cold);
-        let ctx = self.ctx;
+        let ctx = self.ctx();
         let code = lower::call_host(
             &mut self.b.fb,
             &self.env.sigs.tick,
@@ -499,7 +531,7 @@ impl Gen<'_, '_, '_> {
 
     /// The slow path of a memory access: the runtime does it (or throws).
     fn rt_mem(&mut self, kind: i64, addr: Value, v0: Value, v1: Value) -> Value {
-        let ctx = self.ctx;
+        let ctx = self.ctx();
         let k = self.iconst(kind);
         let r = lower::call_host(
             &mut self.b.fb,
@@ -662,12 +694,13 @@ impl Gen<'_, '_, '_> {
     fn call(&mut self, to: u32, k: u32, m: u32, tail: bool) {
         self.tick_check(self.pc);
         let sp = self.sp_value();
+        let rp0 = self.rp0();
         let rp = self
             .b
             .fb
             .ins()
-            .iadd_imm_s(self.rp0, self.rd as i64 + if tail { 0 } else { 1 });
-        let ctx = self.ctx;
+            .iadd_imm_s(rp0, self.rd as i64 + if tail { 0 } else { 1 });
+        let ctx = self.ctx();
         let cont = self.b.fb.create_block();
         let tv = self.b.fb.append_block_param(cont, I64);
         let outs: Vec<Value> = (0..m)
@@ -710,7 +743,8 @@ impl Gen<'_, '_, '_> {
             &[ctx, cfa, sp, rp],
         )[0];
         self.propagate_if_neg(r);
-        let t = self.b.fb.ins().load(I64, flags(), self.ctx, CTX_TICK);
+        let ctx = self.ctx();
+        let t = self.b.fb.ins().load(I64, flags(), ctx, CTX_TICK);
         let mut args: Vec<kiln_jit::ir::BlockArg> = vec![t.into()];
         if m > 0 {
             let dsb = self.dsb();
@@ -733,8 +767,9 @@ impl Gen<'_, '_, '_> {
         self.flush();
         self.store_tick();
         let sp = self.sp_value();
-        let rp = self.b.fb.ins().iadd_imm_s(self.rp0, self.rd as i64);
-        let ctx = self.ctx;
+        let rp0 = self.rp0();
+        let rp = self.b.fb.ins().iadd_imm_s(rp0, self.rd as i64);
+        let ctx = self.ctx();
         let w = self.iconst(id as i64);
         let r = lower::call_host(
             &mut self.b.fb,
@@ -757,7 +792,7 @@ impl Gen<'_, '_, '_> {
             let x = self.b.fb.use_var(self.vars[s]);
             self.b.fb.ins().store(flags(), x, dsb, (s * 8) as i32);
         }
-        let ctx = self.ctx;
+        let ctx = self.ctx();
         let which = self.iconst(rt::arith_code(op));
         let cells = self.b.fb.ins().iadd_imm_s(dsb, (first * 8) as i64);
         let code = lower::call_host(
@@ -850,10 +885,23 @@ impl Gen<'_, '_, '_> {
     }
 
     /// The end of a counted loop: `step` added to the index (None: +1, LOOP).
-    fn loop_end(&mut self, step: Option<Value>, to: u32) {
+    fn loop_end(&mut self, i: usize, step: Option<Value>, to: u32) {
         let idx = self.r(0);
         let limit = self.r(1);
+        let inv = self.loop_inv.get(&i).copied();
         let done = match step {
+            Some(step) if inv.is_some() => {
+                // The general test below with the step's sign known at the
+                // DO: crossing iff new index - limit' <u |step|, where
+                // limit' = limit + (step < 0 ? step : 0) (see `loop_params`).
+                let slot = inv.unwrap_or_else(|| unreachable!());
+                let l2 = self.b.fb.ins().stack_load(I64, I64, slot, 0);
+                let mag = self.b.fb.ins().stack_load(I64, I64, slot, 8);
+                let n = self.b.fb.ins().iadd(idx, step);
+                self.set_r(0, n);
+                let t = self.b.fb.ins().isub(n, l2);
+                self.b.fb.ins().icmp(IntCC::UnsignedLessThan, t, mag)
+            }
             None => {
                 let n = self.b.fb.ins().iadd_imm_s(idx, 1);
                 self.set_r(0, n);
@@ -892,6 +940,34 @@ impl Gen<'_, '_, '_> {
         self.jump(to);
         self.b.fb.switch_to_block(exit);
         self.rd -= 2;
+    }
+
+    /// At the `DO` of loop `do_i` (its cells popped): when the loop's step
+    /// is invariant ([`analyze::invariant_step`]), computes its exit test's
+    /// constants once: limit' = limit + min(step, 0) and |step|.
+    fn loop_params(&mut self, do_i: usize, limit: Value) {
+        let Some((end, p)) = analyze::invariant_step(self.plan, do_i) else {
+            return;
+        };
+        let step = self
+            .b
+            .fb
+            .use_var(self.vars[(self.plan.n_in as i32 + p) as usize]);
+        let zero = self.iconst(0);
+        let adj = self.b.fb.ins().smin(step, zero);
+        let l2 = self.b.fb.ins().iadd(limit, adj);
+        let mag = self.b.fb.ins().iabs(step);
+        let slot = match self.loop_inv.get(&end) {
+            Some(&v) => v,
+            None => self.b.fb.create_sized_stack_slot(StackSlotData::new(
+                StackSlotKind::ExplicitSlot,
+                16,
+                3,
+            )),
+        };
+        self.b.fb.ins().stack_store(I64, l2, slot, 0);
+        self.b.fb.ins().stack_store(I64, mag, slot, 8);
+        self.loop_inv.insert(end, slot);
     }
 
     /// Lowers op `i`; returns true when it ended the block (no fall-through).
@@ -1208,6 +1284,7 @@ impl Gen<'_, '_, '_> {
             Op::Do => {
                 let (limit, start) = (self.peek(1), self.peek(0));
                 self.d -= 2;
+                self.loop_params(i, limit);
                 self.rd += 2;
                 self.set_r(1, limit);
                 self.set_r(0, start);
@@ -1215,6 +1292,7 @@ impl Gen<'_, '_, '_> {
             Op::QDo { to } => {
                 let (limit, start) = (self.peek(1), self.peek(0));
                 self.d -= 2;
+                self.loop_params(i, limit);
                 let eq = self.b.fb.ins().icmp(IntCC::Equal, limit, start);
                 self.rd += 2;
                 self.set_r(1, limit);
@@ -1224,24 +1302,24 @@ impl Gen<'_, '_, '_> {
                 self.b.fb.ins().brif(eq, t, &[], body, &[]);
                 return Ok(true);
             }
-            Op::Loop { to } => self.loop_end(None, to.0),
+            Op::Loop { to } => self.loop_end(i, None, to.0),
             Op::PlusLoop { to } => {
                 let step = self.pop();
-                self.loop_end(Some(step), to.0);
+                self.loop_end(i, Some(step), to.0);
             }
             Op::DupPlusLoop { to } => {
                 let step = self.peek(0);
-                self.loop_end(Some(step), to.0);
+                self.loop_end(i, Some(step), to.0);
             }
             Op::PlusLoopLit { v, to } => {
                 let step = self.iconst(v.0 as i64);
                 self.const_step = Some(v.0 as i64);
-                self.loop_end(Some(step), to.0);
+                self.loop_end(i, Some(step), to.0);
                 self.const_step = None;
             }
             Op::AddLitLoop { v, to } => {
                 self.unop(|g, a| ins_add(g, a, v.0 as i64));
-                self.loop_end(None, to.0);
+                self.loop_end(i, None, to.0);
             }
             Op::Leave { to } => {
                 self.rd -= 2;
