@@ -76,8 +76,9 @@ struct Gen<'a, 'b, 'c> {
     vars: Vec<Variable>,
     rvars: Vec<Variable>,
     tick: Variable,
-    /// Holds the entry's `ctx`, `sp` and `rp` (see [`Gen::ctx`]).
-    frame: StackSlot,
+    /// The entry's `ctx`, `sp` and `rp`: in a stack slot (see [`Gen::ctx`])
+    /// or, in definitions that call others, the parameters themselves.
+    frame: Result<StackSlot, [Value; 3]>,
     /// The shared exception exit (returns [`THROWN`]), made on first use.
     thrown: Option<Block>,
     blocks: Vec<Option<Block>>,
@@ -157,11 +158,17 @@ pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(
     b.fb.ins().return_(&rets);
 
     b.fb.switch_to_block(body);
-    let frame =
-        b.fb.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 24, 3));
-    b.fb.ins().stack_store(I64, ctx, frame, 0);
-    b.fb.ins().stack_store(I64, sp, frame, 8);
-    b.fb.ins().stack_store(I64, rp, frame, 16);
+    let frame = if calls {
+        // Needed around every call anyway: keep them in registers.
+        Err([ctx, sp, rp])
+    } else {
+        let f =
+            b.fb.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 24, 3));
+        b.fb.ins().stack_store(I64, ctx, f, 0);
+        b.fb.ins().stack_store(I64, sp, f, 8);
+        b.fb.ins().stack_store(I64, rp, f, 16);
+        Ok(f)
+    };
     for (i, v) in vars.iter().enumerate().take(plan.n_in as usize) {
         b.fb.def_var(*v, p[4 + i]);
     }
@@ -290,21 +297,31 @@ impl Gen<'_, '_, '_> {
         self.block_at(i)
     }
 
-    /// The context pointer. It and the entry depths live in a stack slot,
-    /// loaded where used: they are needed on calls and cold paths only,
-    /// and kept out of registers that way the hot loops have more.
+    /// The context pointer. In a definition without calls, it and the
+    /// entry depths live in a stack slot, loaded where used: they are
+    /// needed on cold paths only there, and kept out of registers the hot
+    /// loops have more.
     fn ctx(&mut self) -> Value {
-        self.b.fb.ins().stack_load(I64, I64, self.frame, 0)
+        match self.frame {
+            Ok(f) => self.b.fb.ins().stack_load(I64, I64, f, 0),
+            Err(v) => v[0],
+        }
     }
 
     /// The data-stack depth at entry (absolute, in cells).
     fn sp0(&mut self) -> Value {
-        self.b.fb.ins().stack_load(I64, I64, self.frame, 8)
+        match self.frame {
+            Ok(f) => self.b.fb.ins().stack_load(I64, I64, f, 8),
+            Err(v) => v[1],
+        }
     }
 
     /// The return-stack depth at entry.
     fn rp0(&mut self) -> Value {
-        self.b.fb.ins().stack_load(I64, I64, self.frame, 16)
+        match self.frame {
+            Ok(f) => self.b.fb.ins().stack_load(I64, I64, f, 16),
+            Err(v) => v[2],
+        }
     }
 
     fn slot(&self, k: u32) -> usize {
