@@ -446,6 +446,23 @@ fn deep_recursion_and_runaway_loops_are_bounded_when_compiled() {
         "{:?}",
         b.error
     );
+    // Compiled-to-compiled calls (cells in registers) that overflow the
+    // data stack, or the return stack first, with cells of every frame
+    // still in registers: the same error and stack as interpreted.
+    for text in [
+        ": GROW DUP 0> IF 1- DUP RECURSE THEN ; 100000 GROW",
+        ": GROW2 DUP 0> IF 1- 7 SWAP RECURSE + THEN ; : TOP 5000 GROW2 ; TOP",
+        ": F2 DUP 2 < IF DROP 1 EXIT THEN DUP 1- RECURSE SWAP 2 - RECURSE + ; \
+         : DIVE ( n -- n' ) DUP 0= IF 0 / THEN 1- 9 F2 DROP DUP 0< 0= IF RECURSE THEN ; \
+         : TRY 30 ['] DIVE CATCH . DEPTH . 12 ; TRY",
+    ] {
+        let a = run(text, JitMode::Off);
+        let b = run(text, JitMode::Always);
+        assert_eq!(a.error, b.error, "{text}");
+        assert_eq!(a.stack, b.stack, "{text}");
+        assert_eq!(a.output, b.output, "{text}");
+        assert!(b.compiled >= 1, "{text}");
+    }
     // Fuel bounds a runaway loop in compiled code.
     let mut f = Forth::with_options(Options {
         capture_output: true,

@@ -1,21 +1,30 @@
 //! Lowering one analysed colon definition ([`Plan`]) to Cranelift IR
 //! through `kiln-jit`.
 //!
-//! Calling convention of every compiled definition (the "memory ABI"):
-//! `fn(ctx: *mut JitCtx, sp: i64, rp: i64, tick: i64) -> (i64, i64)`, where
-//! `sp` is the data-stack depth (the cells live in `Hot::ds`), `rp` the
-//! return-stack depth including the caller's return address and `tick` the
-//! fuel countdown (returned updated). It returns the new depth,
-//! [`THROWN`] after an exception (code, faulting op and depth in `ctx`), or
-//! [`DEOPT`] when it refused to start (a stack would under- or overflow, or
-//! native stack is short), having changed nothing: the caller then runs the
-//! definition in the interpreter, which raises the exact error.
+//! Every compiled definition with static effect `k -> m` is two functions:
+//!
+//! * the **register entry** ([`build`], Cranelift's `tail` convention, only
+//!   native code calls it): `fn(ctx, sp, rp, tick, in_1 … in_k) ->
+//!   (status, out_1 … out_m)`, inputs and outputs deepest cell first. `sp`
+//!   is the data-stack depth at the call (the inputs included, they are
+//!   not in memory), `rp` the return-stack depth including the caller's
+//!   return address, `tick` the fuel countdown. `status` is the updated
+//!   fuel countdown (≥ 0) on return, [`THROWN`] after an exception (code,
+//!   faulting op, depth and fuel in `ctx`; every frame's live cells written
+//!   to the data stack on the way out), or [`DEOPT`] when it refused to
+//!   start (a stack would overflow, or native stack is short), having
+//!   changed nothing: the caller then writes its cells and runs the
+//!   definition in the interpreter, which raises the exact error;
+//! * the **memory entry** ([`build_entry`], the C convention, what
+//!   `jit_enter` calls): `fn(ctx, sp, rp, tick) -> (sp' | THROWN | DEOPT,
+//!   tick)` with the cells in `Hot::ds`: checks the inputs are there,
+//!   loads them, calls the register entry and stores the results.
 //!
 //! Inside, every stack slot is a Cranelift variable (so values live in
 //! registers, "stack caching" from the static depths of [`Plan`]), the
 //! return stack too (DO loop index and limit, `>R` values); cells are
-//! written to memory only around calls to the runtime or other
-//! definitions, and at exit. Memory accesses are inlined with one unsigned
+//! written to memory only around calls into the runtime (and the
+//! interpreter) and on exception exits. Memory accesses are inlined with one unsigned
 //! bounds check against the main region; anything else (segments, invalid
 //! addresses) takes a cold call into the runtime, which raises the same
 //! THROW codes as the interpreter.
