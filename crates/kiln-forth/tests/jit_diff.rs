@@ -1,6 +1,9 @@
 //! Differential test of the JIT tier: random small programs, built from
 //! the core word sets (stack, arithmetic, comparison, memory, IF/ELSE,
-//! DO/LOOP, BEGIN/UNTIL, >R/R>, calls, RECURSE, CATCH/THROW, output), run
+//! DO/LOOP, `DUP +LOOP` with run-time steps of either sign, I-addressed
+//! memory in loops that fault at some iteration, BEGIN/UNTIL, >R/R>, calls
+//! (compiled-to-compiled ones pass cells in registers), RECURSE,
+//! CATCH/THROW, output), run
 //! with `--jit=off` and `--jit=always`; the output, the final data stack and
 //! the error (if any) must be identical. The generator is seeded, so a
 //! failure names the seed and the program; `KILN_DIFF_CASES=N` runs more.
@@ -293,6 +296,36 @@ impl Gen<'_> {
                 out.push_str(" 1");
                 d + 1
             }
+            95..=96 if nest < 3 && self.loops < 2 => {
+                // DUP +LOOP with a step computed at run time, positive or
+                // negative (the JIT specialises an invariant step by its
+                // sign); the body may or may not touch the step's cell.
+                self.loops += 1;
+                let n = 1 + self.rng.below(9) as i64;
+                let step: i64 = [1, 2, 3, -1, -2, -3][self.rng.below(6) as usize];
+                let (lim, start) = if step > 0 { (n, 0) } else { (0, n) };
+                out.push_str(&format!(" {step} 1 * {lim} {start} DO I"));
+                let e = {
+                    let n = 1 + self.rng.below(3) as usize;
+                    self.seq(out, d + 2, n, nest + 1)
+                };
+                Self::fix(out, e, d + 1);
+                out.push_str(" DUP +LOOP DROP");
+                self.loops -= 1;
+                d
+            }
+            97 if self.loops < 2 => {
+                // A counted loop addressing memory with I that leaves valid
+                // memory at some iteration (THROW -9 at that iteration), or
+                // one that stays inside BUF.
+                if self.rng.chance(50) {
+                    let n = 1 + self.rng.below(4) * 8;
+                    out.push_str(&format!(" 0 {} DO I @ DROP I C@ DROP -8 +LOOP", 4096 + n));
+                } else {
+                    out.push_str(" BUF 8 CELLS + BUF DO I I ! I @ DROP 1 I C! CELL +LOOP");
+                }
+                d
+            }
             _ => {
                 out.push_str(" DEPTH DROP");
                 d
@@ -413,6 +446,23 @@ fn deep_recursion_and_runaway_loops_are_bounded_when_compiled() {
         "{:?}",
         b.error
     );
+    // Compiled-to-compiled calls (cells in registers) that overflow the
+    // data stack, or the return stack first, with cells of every frame
+    // still in registers: the same error and stack as interpreted.
+    for text in [
+        ": GROW DUP 0> IF 1- DUP RECURSE THEN ; 100000 GROW",
+        ": GROW2 DUP 0> IF 1- 7 SWAP RECURSE + THEN ; : TOP 5000 GROW2 ; TOP",
+        ": F2 DUP 2 < IF DROP 1 EXIT THEN DUP 1- RECURSE SWAP 2 - RECURSE + ; \
+         : DIVE ( n -- n' ) DUP 0= IF 0 / THEN 1- 9 F2 DROP DUP 0< 0= IF RECURSE THEN ; \
+         : TRY 30 ['] DIVE CATCH . DEPTH . 12 ; TRY",
+    ] {
+        let a = run(text, JitMode::Off);
+        let b = run(text, JitMode::Always);
+        assert_eq!(a.error, b.error, "{text}");
+        assert_eq!(a.stack, b.stack, "{text}");
+        assert_eq!(a.output, b.output, "{text}");
+        assert!(b.compiled >= 1, "{text}");
+    }
     // Fuel bounds a runaway loop in compiled code.
     let mut f = Forth::with_options(Options {
         capture_output: true,

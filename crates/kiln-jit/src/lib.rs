@@ -154,10 +154,32 @@ impl Jit {
     /// # Errors
     /// The host is not supported by Cranelift's native backend, or a flag was refused.
     pub fn new() -> Result<Jit, JitError> {
+        Jit::with_optimizer(true)
+    }
+
+    /// A JIT for the host machine; `optimize: false` turns Cranelift's
+    /// mid-end (e-graph rewrites, GVN, code motion) off (`opt_level=none`):
+    /// instructions stay in the blocks the builder put them in. A language
+    /// front end that already places loop-invariant work outside its loops
+    /// can be faster that way, because the e-graph sinks pure values to
+    /// their uses and its loop-invariant code motion does not hoist values
+    /// that depend on (rematerialised) constants. Register allocation and
+    /// instruction selection are the same either way.
+    ///
+    /// # Errors
+    /// As [`Jit::new`].
+    pub fn with_optimizer(optimize: bool) -> Result<Jit, JitError> {
         let mut flags = settings::builder();
-        flags.set("opt_level", "speed").map_err(err)?;
+        flags
+            .set("opt_level", if optimize { "speed" } else { "none" })
+            .map_err(err)?;
         flags.set("use_colocated_libcalls", "false").map_err(err)?;
         flags.set("is_pic", "false").map_err(err)?;
+        // Functions with more results than return registers (see
+        // `Jit::internal_signature`) return the rest through memory.
+        flags
+            .set("enable_multi_ret_implicit_sret", "true")
+            .map_err(err)?;
         let isa = cranelift_native::builder()
             .map_err(err)?
             .finish(settings::Flags::new(flags))
@@ -194,6 +216,17 @@ impl Jit {
         let mut s = self.module().make_signature();
         s.params.extend(params.iter().map(|&t| AbiParam::new(t)));
         s.returns.extend(returns.iter().map(|&t| AbiParam::new(t)));
+        s
+    }
+
+    /// A signature in Cranelift's `tail` calling convention, for functions
+    /// only compiled code calls (never Rust): up to six integer
+    /// parameters and eight integer results travel in registers (x86-64),
+    /// more go through the stack. Use [`Jit::signature`] for anything Rust
+    /// calls through [`Code`].
+    pub fn internal_signature(&self, params: &[Type], returns: &[Type]) -> Signature {
+        let mut s = self.signature(params, returns);
+        s.call_conv = cranelift_codegen::isa::CallConv::Tail;
         s
     }
 
@@ -417,6 +450,48 @@ mod tests {
         // SAFETY: `swap_sum` has signature (i64 ×4) -> (i64, i64) and `jit` is alive.
         let r = unsafe { jit.code(f).call4_2(1, 2, 10, 3) };
         assert_eq!(r, Pair(7, 3));
+    }
+
+    #[test]
+    fn internal_calls_return_many_values() {
+        // rot3 (internal, tail convention): (a, b, c, d) -> (d, a, b, c, a + d),
+        // five results; outer (C convention) calls it and folds them.
+        for optimize in [true, false] {
+            internal_calls(Jit::with_optimizer(optimize).unwrap());
+        }
+    }
+
+    fn internal_calls(mut jit: Jit) {
+        let isig = jit.internal_signature(&[I64; 4], &[I64; 5]);
+        let inner = jit.declare("rot3", &isig).unwrap();
+        jit.define(inner, &isig, |b| {
+            let p = b.params().to_vec();
+            let s = b.fb.ins().iadd(p[0], p[3]);
+            b.fb.ins().return_(&[p[3], p[0], p[1], p[2], s]);
+            Ok(())
+        })
+        .unwrap();
+        let sig = jit.signature(&[I64; 4], &[I64, I64]);
+        let outer = jit.declare("outer", &sig).unwrap();
+        jit.define(outer, &sig, |b| {
+            let p = b.params().to_vec();
+            let f = b.func_ref(inner);
+            let call = b.fb.ins().call(f, &p);
+            let r = b.fb.inst_results(call).to_vec();
+            // r0*10000 + r1*1000 + r2*100 + r3*10, and r4
+            let mut acc = b.fb.ins().iconst(I64, 0);
+            for &x in &r[..4] {
+                let t = b.fb.ins().imul_imm_s(acc, 10);
+                acc = b.fb.ins().iadd(t, x);
+            }
+            b.fb.ins().return_(&[acc, r[4]]);
+            Ok(())
+        })
+        .unwrap();
+        jit.finalize().unwrap();
+        // SAFETY: `outer` has signature (i64 ×4) -> (i64, i64) and `jit` is alive.
+        let r = unsafe { jit.code(outer).call4_2(1, 2, 3, 4) };
+        assert_eq!(r, Pair(4123, 5));
     }
 
     #[test]

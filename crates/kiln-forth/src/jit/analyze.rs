@@ -32,6 +32,9 @@ pub(crate) struct Plan {
     pub block_start: Vec<bool>,
     /// Ops fused into the previous one (`?DUP IF`'s branch).
     pub skip: Vec<bool>,
+    /// Per op: the lowest data depth it reads or writes (its depth before
+    /// minus the cells it consumes), relative to entry.
+    pub low: Vec<i32>,
     /// Cells consumed below the entry depth.
     pub n_in: u32,
     /// Highest depth reached, relative to entry (≥ 0).
@@ -334,6 +337,7 @@ fn run(
     let mut at: Vec<Option<(i32, u32)>> = vec![None; n];
     let mut block_start = vec![false; n];
     let mut skip = vec![false; n];
+    let mut low = vec![0i32; n];
     let mut min_d = 0i32;
     let mut max_d = 0i32;
     let mut max_rd = 0u32;
@@ -397,6 +401,7 @@ fn run(
             return Err("return stack used below the definition's entry".into());
         }
         let below = d - inf.k as i32;
+        low[pc] = below;
         min_d = min_d.min(below);
         let d2 = below + inf.m as i32;
         max_d = max_d.max(d2).max(d);
@@ -497,9 +502,51 @@ fn run(
         at,
         block_start,
         skip,
+        low,
         n_in,
         max_d,
         max_rd,
         sig,
     })))
+}
+
+/// For the counted loop started by the `DO`/`?DO` at `ops[do_i]`: when it
+/// ends in `DUP +LOOP` (the step is the cell under the loop's own cells)
+/// and nothing in the loop can change that cell, returns the index of the
+/// `+LOOP` and the step's slot (depth relative to entry, 0-based: the
+/// cell at relative depth `p` is slot `n_in + p`). Codegen then computes
+/// the loop's exit test constants once at the `DO` (see `codegen::loop_end`).
+///
+/// "Nothing can change it": every op of the body touches only cells above
+/// the step (`low`), and no branch from outside the body enters it.
+pub(crate) fn invariant_step(plan: &Plan, do_i: usize) -> Option<(usize, i32)> {
+    let body = plan.start + do_i as u32 + 1;
+    let (d_do, _) = plan.at[do_i]?;
+    let end = (do_i + 1..plan.ops.len()).find(|&j| {
+        matches!(plan.ops[j], Op::Loop { to } | Op::PlusLoop { to } | Op::DupPlusLoop { to }
+            | Op::PlusLoopLit { to, .. } | Op::AddLitLoop { to, .. } if to.0 == body)
+    })?;
+    if !matches!(plan.ops[end], Op::DupPlusLoop { .. }) {
+        return None;
+    }
+    let (d_end, _) = plan.at[end]?;
+    let p = d_end - 1;
+    if p >= d_do - 2 || p < -(plan.n_in as i32) {
+        return None;
+    }
+    for j in do_i + 1..end {
+        if plan.at[j].is_some() && plan.low[j] <= p {
+            return None;
+        }
+    }
+    let inside = body..=plan.start + end as u32;
+    for (j, op) in plan.ops.iter().enumerate() {
+        if (do_i + 1..=end).contains(&j) || matches!(op, Op::Call { .. } | Op::TailCall { .. }) {
+            continue;
+        }
+        if op.target().is_some_and(|t| inside.contains(&t)) {
+            return None;
+        }
+    }
+    Some((end, p))
 }

@@ -1,26 +1,35 @@
 //! Lowering one analysed colon definition ([`Plan`]) to Cranelift IR
 //! through `kiln-jit`.
 //!
-//! Calling convention of every compiled definition (the "memory ABI"):
-//! `fn(ctx: *mut JitCtx, sp: i64, rp: i64, tick: i64) -> (i64, i64)`, where
-//! `sp` is the data-stack depth (the cells live in `Hot::ds`), `rp` the
-//! return-stack depth including the caller's return address and `tick` the
-//! fuel countdown (returned updated). It returns the new depth,
-//! [`THROWN`] after an exception (code, faulting op and depth in `ctx`), or
-//! [`DEOPT`] when it refused to start (a stack would under- or overflow, or
-//! native stack is short), having changed nothing: the caller then runs the
-//! definition in the interpreter, which raises the exact error.
+//! Every compiled definition with static effect `k -> m` is two functions:
+//!
+//! * the **register entry** ([`build`], Cranelift's `tail` convention, only
+//!   native code calls it): `fn(ctx, sp, rp, tick, in_1 … in_k) ->
+//!   (status, out_1 … out_m)`, inputs and outputs deepest cell first. `sp`
+//!   is the data-stack depth at the call (the inputs included, they are
+//!   not in memory), `rp` the return-stack depth including the caller's
+//!   return address, `tick` the fuel countdown. `status` is the updated
+//!   fuel countdown (≥ 0) on return, [`THROWN`] after an exception (code,
+//!   faulting op, depth and fuel in `ctx`; every frame's live cells written
+//!   to the data stack on the way out), or [`DEOPT`] when it refused to
+//!   start (a stack would overflow, or native stack is short), having
+//!   changed nothing: the caller then writes its cells and runs the
+//!   definition in the interpreter, which raises the exact error;
+//! * the **memory entry** ([`build_entry`], the C convention, what
+//!   `jit_enter` calls): `fn(ctx, sp, rp, tick) -> (sp' | THROWN | DEOPT,
+//!   tick)` with the cells in `Hot::ds`: checks the inputs are there,
+//!   loads them, calls the register entry and stores the results.
 //!
 //! Inside, every stack slot is a Cranelift variable (so values live in
 //! registers, "stack caching" from the static depths of [`Plan`]), the
 //! return stack too (DO loop index and limit, `>R` values); cells are
-//! written to memory only around calls to the runtime or other
-//! definitions, and at exit. Memory accesses are inlined with one unsigned
+//! written to memory only around calls into the runtime (and the
+//! interpreter) and on exception exits. Memory accesses are inlined with one unsigned
 //! bounds check against the main region; anything else (segments, invalid
 //! addresses) takes a cold call into the runtime, which raises the same
 //! THROW codes as the interpreter.
 
-use super::analyze::{Plan, Sig};
+use super::analyze::{self, Plan, Sig};
 use super::rt;
 use super::{CTX_FAULT, CTX_STACK_FLOOR, CTX_THROW, CTX_THROW_SP};
 use super::{CTX_TICK, DEOPT, THROWN};
@@ -28,6 +37,7 @@ use crate::isa::Op;
 use crate::memory::{Cell, GUARD};
 use crate::vm::{DS_MAX, RS_MAX};
 use kiln_jit::condcodes::IntCC;
+use kiln_jit::ir::{StackSlot, StackSlotData, StackSlotKind};
 use kiln_jit::types::{I8, I64};
 use kiln_jit::{Block, Builder, FuncId, InstBuilder, JitError, MemFlagsData, Signature, Value};
 use kiln_jit::{Variable, lower};
@@ -75,16 +85,19 @@ struct Gen<'a, 'b, 'c> {
     vars: Vec<Variable>,
     rvars: Vec<Variable>,
     tick: Variable,
-    ctx: Value,
-    base: Value,
-    rp0: Value,
-    dsb: Value,
-    mem: Value,
-    /// Input slots' loaded values (leaf definitions only; see `flush`).
-    inputs: Vec<Value>,
+    /// The entry's `ctx`, `sp` and `rp`: in a stack slot (see [`Gen::ctx`])
+    /// or, in definitions that call others, the parameters themselves.
+    frame: Result<StackSlot, [Value; 3]>,
+    /// The shared exception exit (returns [`THROWN`]), made on first use.
+    thrown: Option<Block>,
     blocks: Vec<Option<Block>>,
     /// The step of the `+LOOP` being lowered, when it is a constant.
     const_step: Option<i64>,
+    /// `DUP +LOOP`s with a loop-invariant step (by op index): the stack
+    /// slot holding the exit test's adjusted limit and `|step|`, computed
+    /// at the `DO`. (A stack slot, not a variable: Cranelift would sink
+    /// the computation into the loop, its LICM stopping at constants.)
+    loop_inv: FxHashMap<usize, StackSlot>,
     d: i32,
     rd: u32,
     /// Code index of the op being lowered (reported on faults).
@@ -101,7 +114,13 @@ fn mflags() -> MemFlagsData {
     MemFlagsData::new().with_notrap()
 }
 
-/// Builds the function for `plan` into `b`.
+/// The effect of a definition's register entry: `(ctx, sp, rp, tick,
+/// in_1 … in_k)` → `(status, out_1 … out_m)` (deepest cell first).
+pub(crate) fn fast_types(sig: Sig) -> (Vec<kiln_jit::Type>, Vec<kiln_jit::Type>) {
+    (vec![I64; 4 + sig.k as usize], vec![I64; 1 + sig.m as usize])
+}
+
+/// Builds the register entry ("fast ABI", see the module docs) for `plan` into `b`.
 pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(), JitError> {
     let p = b.params().to_vec();
     let (ctx, sp, rp, tick0) = (p[0], p[1], p[2], p[3]);
@@ -112,27 +131,21 @@ pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(
         .collect();
     let tick = b.fb.declare_var(I64);
 
-    // Entry checks: refuse (DEOPT) unless every stack access fits.
+    // Entry checks: refuse (DEOPT) unless every stack access fits. The
+    // caller guarantees the inputs (they are its registers, or the entry
+    // wrapper checked); one test covers both overflows:
+    // (DS_MAX - max_d - sp) | (RS_MAX - max_rd - rp) < 0.
     let deopt = b.fb.create_block();
     b.fb.set_cold_block(deopt);
-    // One unsigned compare: n_in <= sp and sp + max_d <= DS_MAX.
-    let below = b.fb.ins().iadd_imm_s(sp, -(plan.n_in as i64));
-    let c1 = b.fb.ins().icmp_imm_s(
-        IntCC::UnsignedGreaterThan,
-        below,
-        DS_MAX as i64 - plan.max_d as i64 - plan.n_in as i64,
-    );
+    let dsroom = b.fb.ins().iconst(I64, DS_MAX as i64 - plan.max_d as i64);
+    let dsroom = b.fb.ins().isub(dsroom, sp);
+    let rsroom = b.fb.ins().iconst(I64, RS_MAX as i64 - plan.max_rd as i64);
+    let rsroom = b.fb.ins().isub(rsroom, rp);
+    let both = b.fb.ins().bor(dsroom, rsroom);
+    let c1 = b.fb.ins().icmp_imm_s(IntCC::SignedLessThan, both, 0);
     let ok1 = b.fb.create_block();
     b.fb.ins().brif(c1, deopt, &[], ok1, &[]);
     b.fb.switch_to_block(ok1);
-    let c3 = b.fb.ins().icmp_imm_s(
-        IntCC::SignedGreaterThan,
-        rp,
-        RS_MAX as i64 - plan.max_rd as i64,
-    );
-    let ok3 = b.fb.create_block();
-    b.fb.ins().brif(c3, deopt, &[], ok3, &[]);
-    b.fb.switch_to_block(ok3);
     let body = b.fb.create_block();
     // Only a definition that calls others can nest native frames.
     let calls = plan
@@ -149,39 +162,24 @@ pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(
     }
     b.fb.switch_to_block(deopt);
     let r = b.fb.ins().iconst(I64, DEOPT);
-    b.fb.ins().return_(&[r, tick0]);
+    let mut rets = vec![r];
+    rets.extend(std::iter::repeat_n(tick0, plan.sig.m as usize));
+    b.fb.ins().return_(&rets);
 
     b.fb.switch_to_block(body);
-    let base = below;
-    let ds = b.fb.ins().iconst(I64, env.ds_base);
-    let off = b.fb.ins().ishl_imm_s(base, 3);
-    let dsb = b.fb.ins().iadd(ds, off);
-    let mem = b.fb.ins().iconst(I64, env.mem_base);
-    let mut inputs = Vec::new();
+    let frame = if calls {
+        // Needed around every call anyway: keep them in registers.
+        Err([ctx, sp, rp])
+    } else {
+        let f =
+            b.fb.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 24, 3));
+        b.fb.ins().stack_store(I64, ctx, f, 0);
+        b.fb.ins().stack_store(I64, sp, f, 8);
+        b.fb.ins().stack_store(I64, rp, f, 16);
+        Ok(f)
+    };
     for (i, v) in vars.iter().enumerate().take(plan.n_in as usize) {
-        let x = b.fb.ins().load(I64, flags(), dsb, (i * 8) as i32);
-        b.fb.def_var(*v, x);
-        inputs.push(x);
-    }
-    // A leaf (no calls, no runtime arithmetic) writes the data stack only
-    // at exit, so input slots still holding their input need no store.
-    let leaf = !plan.ops.iter().any(|op| {
-        matches!(
-            op,
-            Op::Call { .. }
-                | Op::TailCall { .. }
-                | Op::Sys { .. }
-                | Op::StarSlash
-                | Op::StarSlashMod
-                | Op::UmSlashMod
-                | Op::SmSlashRem
-                | Op::FmSlashMod
-                | Op::DPlus
-                | Op::DMinus
-        )
-    });
-    if !leaf {
-        inputs.clear();
+        b.fb.def_var(*v, p[4 + i]);
     }
     b.fb.def_var(tick, tick0);
 
@@ -192,14 +190,11 @@ pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(
         vars,
         rvars,
         tick,
-        ctx,
-        base,
-        rp0: rp,
-        dsb,
-        mem,
-        inputs,
+        frame,
+        thrown: None,
         blocks: vec![None; plan.ops.len()],
         const_step: None,
+        loop_inv: FxHashMap::default(),
         d: 0,
         rd: 0,
         pc: plan.start,
@@ -230,6 +225,65 @@ pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(
     if !terminated {
         return Err(JitError("falls off the end".into()));
     }
+    g.finish_thrown();
+    Ok(())
+}
+
+/// Builds the memory-ABI entry the interpreter calls (see the module docs):
+/// checks the inputs are there, loads them, calls the register entry
+/// `fast` and stores its results.
+pub(crate) fn build_entry(
+    b: &mut Builder<'_>,
+    plan: &Plan,
+    env: &Env<'_>,
+    fast: FuncId,
+) -> Result<(), JitError> {
+    let p = b.params().to_vec();
+    let (ctx, sp, rp, tick0) = (p[0], p[1], p[2], p[3]);
+    let (k, m) = (plan.sig.k as i64, plan.sig.m as i64);
+    let deopt = b.fb.create_block();
+    b.fb.set_cold_block(deopt);
+    // One unsigned compare: k <= sp and sp + max_d <= DS_MAX.
+    let below = b.fb.ins().iadd_imm_s(sp, -k);
+    let c1 = b.fb.ins().icmp_imm_s(
+        IntCC::UnsignedGreaterThan,
+        below,
+        DS_MAX as i64 - plan.max_d as i64 - k,
+    );
+    let ok = b.fb.create_block();
+    b.fb.ins().brif(c1, deopt, &[], ok, &[]);
+    b.fb.switch_to_block(deopt);
+    let r = b.fb.ins().iconst(I64, DEOPT);
+    b.fb.ins().return_(&[r, tick0]);
+    b.fb.switch_to_block(ok);
+    let ds = b.fb.ins().iconst(I64, env.ds_base);
+    let off = b.fb.ins().ishl_imm_s(below, 3);
+    let dsb = b.fb.ins().iadd(ds, off);
+    let mut args = vec![ctx, sp, rp, tick0];
+    for i in 0..k {
+        args.push(b.fb.ins().load(I64, flags(), dsb, (i * 8) as i32));
+    }
+    let f = b.func_ref(fast);
+    let call = b.fb.ins().call(f, &args);
+    let res = b.fb.inst_results(call).to_vec();
+    let st = res[0];
+    let neg = b.fb.ins().icmp_imm_s(IntCC::SignedLessThan, st, 0);
+    let bad = b.fb.create_block();
+    b.fb.set_cold_block(bad);
+    let good = b.fb.create_block();
+    b.fb.ins().brif(neg, bad, &[], good, &[]);
+    b.fb.switch_to_block(bad);
+    // DEOPT: nothing changed, the fuel is as it came; THROWN: the fuel is in the context.
+    let t = b.fb.ins().load(I64, flags(), ctx, CTX_TICK);
+    let is_deopt = b.fb.ins().icmp_imm_s(IntCC::Equal, st, DEOPT);
+    let t = b.fb.ins().select(is_deopt, tick0, t);
+    b.fb.ins().return_(&[st, t]);
+    b.fb.switch_to_block(good);
+    for (i, &x) in res[1..].iter().enumerate() {
+        b.fb.ins().store(flags(), x, dsb, (i * 8) as i32);
+    }
+    let nsp = b.fb.ins().iadd_imm_s(below, m);
+    b.fb.ins().return_(&[nsp, st]);
     Ok(())
 }
 
@@ -250,6 +304,33 @@ impl Gen<'_, '_, '_> {
             (to - self.plan.start) as usize
         };
         self.block_at(i)
+    }
+
+    /// The context pointer. In a definition without calls, it and the
+    /// entry depths live in a stack slot, loaded where used: they are
+    /// needed on cold paths only there, and kept out of registers the hot
+    /// loops have more.
+    fn ctx(&mut self) -> Value {
+        match self.frame {
+            Ok(f) => self.b.fb.ins().stack_load(I64, I64, f, 0),
+            Err(v) => v[0],
+        }
+    }
+
+    /// The data-stack depth at entry (absolute, in cells).
+    fn sp0(&mut self) -> Value {
+        match self.frame {
+            Ok(f) => self.b.fb.ins().stack_load(I64, I64, f, 8),
+            Err(v) => v[1],
+        }
+    }
+
+    /// The return-stack depth at entry.
+    fn rp0(&mut self) -> Value {
+        match self.frame {
+            Ok(f) => self.b.fb.ins().stack_load(I64, I64, f, 16),
+            Err(v) => v[2],
+        }
     }
 
     fn slot(&self, k: u32) -> usize {
@@ -295,39 +376,97 @@ impl Gen<'_, '_, '_> {
         lower::bool_to_mask(&mut self.b.fb, c)
     }
 
+    /// The absolute data-stack depth at the current op.
     fn sp_value(&mut self) -> Value {
-        let n = self.plan.n_in as i64 + self.d as i64;
-        self.b.fb.ins().iadd_imm_s(self.base, n)
+        {
+            let sp0 = self.sp0();
+            self.b.fb.ins().iadd_imm_s(sp0, self.d as i64)
+        }
+    }
+
+    /// The host address of Forth address `addr` in the main region.
+    fn mem_addr(&mut self, addr: Value) -> Value {
+        let m = self.iconst(self.env.mem_base);
+        self.b.fb.ins().iadd(m, addr)
+    }
+
+    /// The host address of this definition's first stack slot in memory
+    /// (the data stack's cell `sp0 - n_in`; recomputed where needed, which
+    /// keeps it out of registers on the hot paths).
+    fn dsb(&mut self) -> Value {
+        let base = self.env.ds_base - 8 * self.plan.n_in as i64;
+        let sp0 = self.sp0();
+        let off = self.b.fb.ins().ishl_imm_s(sp0, 3);
+        self.b.fb.ins().iadd_imm_s(off, base)
     }
 
     /// Writes every live slot to the data stack in memory.
     fn flush(&mut self) {
         let n = (self.plan.n_in as i32 + self.d).max(0) as usize;
+        self.flush_below(n);
+    }
+
+    /// Writes slots `0..n` (from the bottom) to the data stack in memory.
+    fn flush_below(&mut self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        let dsb = self.dsb();
         for i in 0..n {
             let x = self.b.fb.use_var(self.vars[i]);
-            if self.inputs.get(i) == Some(&x) {
-                continue;
-            }
-            self.b.fb.ins().store(flags(), x, self.dsb, (i * 8) as i32);
+            self.b.fb.ins().store(flags(), x, dsb, (i * 8) as i32);
         }
     }
 
     /// Reloads the top `m` slots from memory.
     fn reload_top(&mut self, m: u32) {
+        if m == 0 {
+            return;
+        }
+        let dsb = self.dsb();
         for k in 0..m {
             let s = self.slot(k);
-            let x = self.b.fb.ins().load(I64, flags(), self.dsb, (s * 8) as i32);
+            let x = self.b.fb.ins().load(I64, flags(), dsb, (s * 8) as i32);
             self.b.fb.def_var(self.vars[s], x);
+        }
+    }
+
+    /// Jumps to the shared exception exit: returns [`THROWN`] (code,
+    /// faulting op, depth, fuel and the stack cells are in the context and
+    /// memory already).
+    fn ret_thrown(&mut self) {
+        let blk = match self.thrown {
+            Some(b) => b,
+            None => {
+                let b = self.b.fb.create_block();
+                self.b.fb.set_cold_block(b);
+                self.thrown = Some(b);
+                b
+            }
+        };
+        self.b.fb.ins().jump(blk, &[]);
+    }
+
+    /// Emits the shared exception exit's body (after the whole body).
+    fn finish_thrown(&mut self) {
+        if let Some(b) = self.thrown {
+            self.b.fb.switch_to_block(b);
+            let r = self.iconst(THROWN);
+            let mut rets = vec![r];
+            rets.extend(std::iter::repeat_n(r, self.plan.sig.m as usize));
+            self.b.fb.ins().return_(&rets);
         }
     }
 
     fn store_tick(&mut self) {
         let t = self.b.fb.use_var(self.tick);
-        self.b.fb.ins().store(flags(), t, self.ctx, CTX_TICK);
+        let ctx = self.ctx();
+        self.b.fb.ins().store(flags(), t, ctx, CTX_TICK);
     }
 
     fn load_tick(&mut self) {
-        let t = self.b.fb.ins().load(I64, flags(), self.ctx, CTX_TICK);
+        let ctx = self.ctx();
+        let t = self.b.fb.ins().load(I64, flags(), ctx, CTX_TICK);
         self.b.fb.def_var(self.tick, t);
     }
 
@@ -338,15 +477,14 @@ impl Gen<'_, '_, '_> {
             Code::Const(c) => self.iconst(c),
             Code::Dyn(v) => v,
         };
-        self.b.fb.ins().store(flags(), c, self.ctx, CTX_THROW);
+        let ctx = self.ctx();
+        self.b.fb.ins().store(flags(), c, ctx, CTX_THROW);
         let pc = self.iconst(self.pc as i64);
-        self.b.fb.ins().store(flags(), pc, self.ctx, CTX_FAULT);
+        self.b.fb.ins().store(flags(), pc, ctx, CTX_FAULT);
         let sp = self.sp_value();
-        self.b.fb.ins().store(flags(), sp, self.ctx, CTX_THROW_SP);
+        self.b.fb.ins().store(flags(), sp, ctx, CTX_THROW_SP);
         self.store_tick();
-        let r = self.iconst(THROWN);
-        let t = self.b.fb.use_var(self.tick);
-        self.b.fb.ins().return_(&[r, t]);
+        self.ret_thrown();
     }
 
     /// Throws `code` when `cond` (an `i8` condition) holds; continues otherwise.
@@ -360,8 +498,8 @@ impl Gen<'_, '_, '_> {
         self.b.fb.switch_to_block(cont);
     }
 
-    /// Propagates an exception from a callee (`r < 0`): the callee (or the
-    /// runtime) already recorded code, fault and depth.
+    /// Propagates an exception from the runtime (`r < 0`): it already
+    /// recorded code, fault, depth and fuel, and the stack is in memory.
     fn propagate_if_neg(&mut self, r: Value) {
         let neg = self.b.fb.ins().icmp_imm_s(IntCC::SignedLessThan, r, 0);
         let cold = self.b.fb.create_block();
@@ -369,9 +507,7 @@ impl Gen<'_, '_, '_> {
         let cont = self.b.fb.create_block();
         self.b.fb.ins().brif(neg, cold, &[], cont, &[]);
         self.b.fb.switch_to_block(cold);
-        let t = self.iconst(THROWN);
-        let tick = self.b.fb.ins().load(I64, flags(), self.ctx, CTX_TICK);
-        self.b.fb.ins().return_(&[t, tick]);
+        self.ret_thrown();
         self.b.fb.switch_to_block(cont);
     }
 
@@ -392,7 +528,7 @@ impl Gen<'_, '_, '_> {
         let cont = self.b.fb.create_block();
         self.b.fb.ins().brif(z, cold, &[], cont, &[]);
         self.b.fb.switch_to_block(cold);
-        let ctx = self.ctx;
+        let ctx = self.ctx();
         let code = lower::call_host(
             &mut self.b.fb,
             &self.env.sigs.tick,
@@ -421,7 +557,7 @@ impl Gen<'_, '_, '_> {
 
     /// The slow path of a memory access: the runtime does it (or throws).
     fn rt_mem(&mut self, kind: i64, addr: Value, v0: Value, v1: Value) -> Value {
-        let ctx = self.ctx;
+        let ctx = self.ctx();
         let k = self.iconst(kind);
         let r = lower::call_host(
             &mut self.b.fb,
@@ -445,7 +581,7 @@ impl Gen<'_, '_, '_> {
         let v = self.b.fb.append_block_param(join, I64);
         self.b.fb.ins().brif(ok, fast, &[], slow, &[]);
         self.b.fb.switch_to_block(fast);
-        let p = self.b.fb.ins().iadd(self.mem, addr);
+        let p = self.mem_addr(addr);
         let x = if size == 8 {
             self.b.fb.ins().load(I64, mflags(), p, 0)
         } else {
@@ -477,7 +613,7 @@ impl Gen<'_, '_, '_> {
         let join = self.b.fb.create_block();
         self.b.fb.ins().brif(ok, fast, &[], slow, &[]);
         self.b.fb.switch_to_block(fast);
-        let p = self.b.fb.ins().iadd(self.mem, addr);
+        let p = self.mem_addr(addr);
         if size == 8 {
             self.b.fb.ins().store(mflags(), x, p, 0);
         } else {
@@ -509,7 +645,7 @@ impl Gen<'_, '_, '_> {
         let join = self.b.fb.create_block();
         self.b.fb.ins().brif(ok, fast, &[], slow, &[]);
         self.b.fb.switch_to_block(fast);
-        let p = self.b.fb.ins().iadd(self.mem, addr);
+        let p = self.mem_addr(addr);
         let x = self.b.fb.ins().load(I64, mflags(), p, 0);
         let y = self.b.fb.ins().iadd(x, n);
         self.b.fb.ins().store(mflags(), y, p, 0);
@@ -532,7 +668,7 @@ impl Gen<'_, '_, '_> {
         let v1 = self.b.fb.append_block_param(join, I64);
         self.b.fb.ins().brif(ok, fast, &[], slow, &[]);
         self.b.fb.switch_to_block(fast);
-        let p = self.b.fb.ins().iadd(self.mem, addr);
+        let p = self.mem_addr(addr);
         let x0 = self.b.fb.ins().load(I64, mflags(), p, 0);
         let x1 = self.b.fb.ins().load(I64, mflags(), p, 8);
         self.b.fb.ins().jump(join, &[x0.into(), x1.into()]);
@@ -555,7 +691,7 @@ impl Gen<'_, '_, '_> {
         let join = self.b.fb.create_block();
         self.b.fb.ins().brif(ok, fast, &[], slow, &[]);
         self.b.fb.switch_to_block(fast);
-        let p = self.b.fb.ins().iadd(self.mem, addr);
+        let p = self.mem_addr(addr);
         self.b.fb.ins().store(mflags(), x0, p, 0);
         self.b.fb.ins().store(mflags(), x1, p, 8);
         self.b.fb.ins().jump(join, &[]);
@@ -565,51 +701,65 @@ impl Gen<'_, '_, '_> {
         self.b.fb.switch_to_block(join);
     }
 
+    /// Returns the outputs (the `m` live slots) and the fuel.
     fn exit(&mut self) {
-        self.flush();
-        let sp = self.sp_value();
         let t = self.b.fb.use_var(self.tick);
-        self.b.fb.ins().return_(&[sp, t]);
+        let mut rets = vec![t];
+        for i in 0..self.plan.sig.m as usize {
+            rets.push(self.b.fb.use_var(self.vars[i]));
+        }
+        self.b.fb.ins().return_(&rets);
     }
 
-    /// Calls another definition (native when compiled) with effect k → m.
-    /// The fuel countdown travels in registers between compiled
-    /// definitions and through the context to the interpreter.
+    /// Calls another definition with effect k → m: a compiled one through
+    /// its register entry (arguments and results in registers), anything
+    /// else (or a compiled one that refuses to start) through the
+    /// interpreter with the stack in memory. The fuel countdown travels in
+    /// registers between compiled definitions and through the context to
+    /// the interpreter.
     fn call(&mut self, to: u32, k: u32, m: u32, tail: bool) {
         self.tick_check(self.pc);
-        self.flush();
         let sp = self.sp_value();
+        let rp0 = self.rp0();
         let rp = self
             .b
             .fb
             .ins()
-            .iadd_imm_s(self.rp0, self.rd as i64 + if tail { 0 } else { 1 });
-        let ctx = self.ctx;
+            .iadd_imm_s(rp0, self.rd as i64 + if tail { 0 } else { 1 });
+        let ctx = self.ctx();
         let cont = self.b.fb.create_block();
         let tv = self.b.fb.append_block_param(cont, I64);
+        let outs: Vec<Value> = (0..m)
+            .map(|_| self.b.fb.append_block_param(cont, I64))
+            .collect();
         if let Some(&(fid, _)) = self.env.callees.get(&to) {
             let f = self.b.func_ref(fid);
             let t = self.b.fb.use_var(self.tick);
-            let call = self.b.fb.ins().call(f, &[ctx, sp, rp, t]);
-            let (r, t2) = (
-                self.b.fb.inst_results(call)[0],
-                self.b.fb.inst_results(call)[1],
-            );
-            let neg = self.b.fb.ins().icmp_imm_s(IntCC::SignedLessThan, r, 0);
+            let mut args = vec![ctx, sp, rp, t];
+            for j in (0..k).rev() {
+                args.push(self.peek(j));
+            }
+            let call = self.b.fb.ins().call(f, &args);
+            let res = self.b.fb.inst_results(call).to_vec();
+            let st = res[0];
+            let neg = self.b.fb.ins().icmp_imm_s(IntCC::SignedLessThan, st, 0);
             let cold = self.b.fb.create_block();
             self.b.fb.set_cold_block(cold);
-            self.b.fb.ins().brif(neg, cold, &[], cont, &[t2.into()]);
+            let ok: Vec<kiln_jit::ir::BlockArg> = res.iter().map(|&v| v.into()).collect();
+            self.b.fb.ins().brif(neg, cold, &[], cont, &ok);
             self.b.fb.switch_to_block(cold);
-            self.b.fb.def_var(self.tick, t2);
-            let is_deopt = self.b.fb.ins().icmp_imm_s(IntCC::Equal, r, DEOPT);
+            let is_deopt = self.b.fb.ins().icmp_imm_s(IntCC::Equal, st, DEOPT);
             let interp = self.b.fb.create_block();
             let prop = self.b.fb.create_block();
             self.b.fb.ins().brif(is_deopt, interp, &[], prop, &[]);
             self.b.fb.switch_to_block(prop);
-            let t = self.iconst(THROWN);
-            self.b.fb.ins().return_(&[t, t2]);
+            // The callee wrote its own cells; ours below its inputs follow.
+            let n = (self.plan.n_in as i32 + self.d - k as i32).max(0) as usize;
+            self.flush_below(n);
+            self.ret_thrown();
             self.b.fb.switch_to_block(interp);
         }
+        self.flush();
         self.store_tick();
         let cfa = self.iconst(to as i64);
         let r = lower::call_host(
@@ -619,20 +769,33 @@ impl Gen<'_, '_, '_> {
             &[ctx, cfa, sp, rp],
         )[0];
         self.propagate_if_neg(r);
-        let t = self.b.fb.ins().load(I64, flags(), self.ctx, CTX_TICK);
-        self.b.fb.ins().jump(cont, &[t.into()]);
+        let ctx = self.ctx();
+        let t = self.b.fb.ins().load(I64, flags(), ctx, CTX_TICK);
+        let mut args: Vec<kiln_jit::ir::BlockArg> = vec![t.into()];
+        if m > 0 {
+            let dsb = self.dsb();
+            let first = self.plan.n_in as i32 + self.d - k as i32;
+            for j in 0..m as i32 {
+                let x = self.b.fb.ins().load(I64, flags(), dsb, (first + j) * 8);
+                args.push(x.into());
+            }
+        }
+        self.b.fb.ins().jump(cont, &args);
         self.b.fb.switch_to_block(cont);
         self.b.fb.def_var(self.tick, tv);
         self.d = self.d - k as i32 + m as i32;
-        self.reload_top(m);
+        for (j, &x) in outs.iter().enumerate() {
+            self.set(m - 1 - j as u32, x);
+        }
     }
 
     fn sys(&mut self, id: u16, k: u32, m: u32) {
         self.flush();
         self.store_tick();
         let sp = self.sp_value();
-        let rp = self.b.fb.ins().iadd_imm_s(self.rp0, self.rd as i64);
-        let ctx = self.ctx;
+        let rp0 = self.rp0();
+        let rp = self.b.fb.ins().iadd_imm_s(rp0, self.rd as i64);
+        let ctx = self.ctx();
         let w = self.iconst(id as i64);
         let r = lower::call_host(
             &mut self.b.fb,
@@ -650,13 +813,14 @@ impl Gen<'_, '_, '_> {
     fn arith(&mut self, op: Op, k: u32, m: u32) {
         // Only the inputs need to be in memory.
         let first = self.slot(k - 1);
+        let dsb = self.dsb();
         for s in first..first + k as usize {
             let x = self.b.fb.use_var(self.vars[s]);
-            self.b.fb.ins().store(flags(), x, self.dsb, (s * 8) as i32);
+            self.b.fb.ins().store(flags(), x, dsb, (s * 8) as i32);
         }
-        let ctx = self.ctx;
+        let ctx = self.ctx();
         let which = self.iconst(rt::arith_code(op));
-        let cells = self.b.fb.ins().iadd_imm_s(self.dsb, (first * 8) as i64);
+        let cells = self.b.fb.ins().iadd_imm_s(dsb, (first * 8) as i64);
         let code = lower::call_host(
             &mut self.b.fb,
             &self.env.sigs.arith,
@@ -747,10 +911,23 @@ impl Gen<'_, '_, '_> {
     }
 
     /// The end of a counted loop: `step` added to the index (None: +1, LOOP).
-    fn loop_end(&mut self, step: Option<Value>, to: u32) {
+    fn loop_end(&mut self, i: usize, step: Option<Value>, to: u32) {
         let idx = self.r(0);
         let limit = self.r(1);
+        let inv = self.loop_inv.get(&i).copied();
         let done = match step {
+            Some(step) if inv.is_some() => {
+                // The general test below with the step's sign known at the
+                // DO: crossing iff new index - limit' <u |step|, where
+                // limit' = limit + (step < 0 ? step : 0) (see `loop_params`).
+                let slot = inv.unwrap_or_else(|| unreachable!());
+                let l2 = self.b.fb.ins().stack_load(I64, I64, slot, 0);
+                let mag = self.b.fb.ins().stack_load(I64, I64, slot, 8);
+                let n = self.b.fb.ins().iadd(idx, step);
+                self.set_r(0, n);
+                let t = self.b.fb.ins().isub(n, l2);
+                self.b.fb.ins().icmp(IntCC::UnsignedLessThan, t, mag)
+            }
             None => {
                 let n = self.b.fb.ins().iadd_imm_s(idx, 1);
                 self.set_r(0, n);
@@ -789,6 +966,34 @@ impl Gen<'_, '_, '_> {
         self.jump(to);
         self.b.fb.switch_to_block(exit);
         self.rd -= 2;
+    }
+
+    /// At the `DO` of loop `do_i` (its cells popped): when the loop's step
+    /// is invariant ([`analyze::invariant_step`]), computes its exit test's
+    /// constants once: limit' = limit + min(step, 0) and |step|.
+    fn loop_params(&mut self, do_i: usize, limit: Value) {
+        let Some((end, p)) = analyze::invariant_step(self.plan, do_i) else {
+            return;
+        };
+        let step = self
+            .b
+            .fb
+            .use_var(self.vars[(self.plan.n_in as i32 + p) as usize]);
+        let zero = self.iconst(0);
+        let adj = self.b.fb.ins().smin(step, zero);
+        let l2 = self.b.fb.ins().iadd(limit, adj);
+        let mag = self.b.fb.ins().iabs(step);
+        let slot = match self.loop_inv.get(&end) {
+            Some(&v) => v,
+            None => self.b.fb.create_sized_stack_slot(StackSlotData::new(
+                StackSlotKind::ExplicitSlot,
+                16,
+                3,
+            )),
+        };
+        self.b.fb.ins().stack_store(I64, l2, slot, 0);
+        self.b.fb.ins().stack_store(I64, mag, slot, 8);
+        self.loop_inv.insert(end, slot);
     }
 
     /// Lowers op `i`; returns true when it ended the block (no fall-through).
@@ -1105,6 +1310,7 @@ impl Gen<'_, '_, '_> {
             Op::Do => {
                 let (limit, start) = (self.peek(1), self.peek(0));
                 self.d -= 2;
+                self.loop_params(i, limit);
                 self.rd += 2;
                 self.set_r(1, limit);
                 self.set_r(0, start);
@@ -1112,6 +1318,7 @@ impl Gen<'_, '_, '_> {
             Op::QDo { to } => {
                 let (limit, start) = (self.peek(1), self.peek(0));
                 self.d -= 2;
+                self.loop_params(i, limit);
                 let eq = self.b.fb.ins().icmp(IntCC::Equal, limit, start);
                 self.rd += 2;
                 self.set_r(1, limit);
@@ -1121,24 +1328,24 @@ impl Gen<'_, '_, '_> {
                 self.b.fb.ins().brif(eq, t, &[], body, &[]);
                 return Ok(true);
             }
-            Op::Loop { to } => self.loop_end(None, to.0),
+            Op::Loop { to } => self.loop_end(i, None, to.0),
             Op::PlusLoop { to } => {
                 let step = self.pop();
-                self.loop_end(Some(step), to.0);
+                self.loop_end(i, Some(step), to.0);
             }
             Op::DupPlusLoop { to } => {
                 let step = self.peek(0);
-                self.loop_end(Some(step), to.0);
+                self.loop_end(i, Some(step), to.0);
             }
             Op::PlusLoopLit { v, to } => {
                 let step = self.iconst(v.0 as i64);
                 self.const_step = Some(v.0 as i64);
-                self.loop_end(Some(step), to.0);
+                self.loop_end(i, Some(step), to.0);
                 self.const_step = None;
             }
             Op::AddLitLoop { v, to } => {
                 self.unop(|g, a| ins_add(g, a, v.0 as i64));
-                self.loop_end(None, to.0);
+                self.loop_end(i, None, to.0);
             }
             Op::Leave { to } => {
                 self.rd -= 2;
