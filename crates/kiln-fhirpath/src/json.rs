@@ -560,7 +560,10 @@ impl Document {
             return None;
         }
         let start = node.members as usize;
-        self.nodes[start..start + node.val_len as usize]
+        // `get`: a raw object's `members` holds its text length (no slots).
+        self.nodes
+            .get(start..start + node.val_len as usize)
+            .unwrap_or_default()
             .iter()
             .map(Member::from_slot)
             .find(|m| {
@@ -595,7 +598,10 @@ impl Document {
         let mut value = NONE;
         let mut ext = NONE;
         let start = node.members as usize;
-        for m in self.nodes[start..start + node.val_len as usize]
+        for m in self
+            .nodes
+            .get(start..start + node.val_len as usize)
+            .unwrap_or_default()
             .iter()
             .map(Member::from_slot)
         {

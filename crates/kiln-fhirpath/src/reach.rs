@@ -230,6 +230,7 @@ pub fn project(ast: &Ast, analysis: &Analysis, model: &Model) -> Projection {
         analysis,
         p: Projection::default(),
         slots: Vec::new(),
+        narrowed: Vec::new(),
     };
     let top = Focus::Nodes(vec![Projection::ROOT]);
     let result = r.expr(root, &top);
@@ -241,8 +242,14 @@ pub fn project(ast: &Ast, analysis: &Analysis, model: &Model) -> Projection {
     });
     if let (true, Focus::Nodes(ns)) = (raw_type, &result) {
         for &n in ns {
+            let narrowed = r.narrowed.contains(&n);
             let node = &mut r.p.nodes[n as usize];
-            if n != Projection::ROOT && !node.full && !node.compared && node.children.is_empty() {
+            if n != Projection::ROOT
+                && !node.full
+                && !node.compared
+                && !narrowed
+                && node.children.is_empty()
+            {
                 node.raw = true;
             }
         }
@@ -257,6 +264,10 @@ struct Reach<'a> {
     p: Projection,
     /// What each defineVariable slot holds.
     slots: Vec<(u16, Focus)>,
+    /// Nodes whose items went through a type filter (`ofType`, `as`): the
+    /// expression's static type says nothing about their own type, so they
+    /// are never kept raw.
+    narrowed: Vec<PIdx>,
 }
 
 impl Reach<'_> {
@@ -266,6 +277,13 @@ impl Reach<'_> {
             for &n in ns {
                 self.p.nodes[n as usize].full = true;
             }
+        }
+    }
+
+    /// The items of `f` go through a type filter (see `Reach::narrowed`).
+    fn narrow(&mut self, f: &Focus) {
+        if let Focus::Nodes(ns) = f {
+            self.narrowed.extend_from_slice(ns);
         }
     }
 
@@ -366,7 +384,10 @@ impl Reach<'_> {
             ExprKind::TypeOp { op, operand, .. } => {
                 let o = self.expr(*operand, focus);
                 match op {
-                    TypeOp::As => o,
+                    TypeOp::As => {
+                        self.narrow(&o);
+                        o
+                    }
                     TypeOp::Is => {
                         self.need(&o);
                         Focus::Values
@@ -432,6 +453,9 @@ impl Reach<'_> {
             | Intersect | Exclude | Sort => {
                 for r in &arg_results {
                     self.need(r);
+                }
+                if matches!(func, OfType | As) {
+                    self.narrow(&input);
                 }
                 // These compare or print the items themselves.
                 if matches!(func, Distinct | Intersect | Exclude | Trace)
@@ -591,6 +615,12 @@ mod tests {
         );
         assert_eq!(paths("Patient.contained"), "Patient.contained*\ncontained*");
         assert_eq!(paths("Patient"), "(root)*\nPatient*");
+        // A type filter narrows the static type, not the items' own type.
+        assert_eq!(paths("(contained).ofType(HumanName)"), "contained*");
+        assert_eq!(
+            paths("(Observation.value as Quantity)"),
+            "Observation.value*\nvalue*"
+        );
     }
 
     #[test]
