@@ -22,7 +22,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use crossbeam_channel::{Receiver, Sender, bounded};
 use kiln_core::Diagnostic;
 use kiln_fhirpath::json::write_json_string;
-use kiln_fhirpath::output::{render_typed_array, write_json_array};
+use kiln_fhirpath::output::{write_json_array, write_typed_array};
 use kiln_fhirpath::reach::Projection;
 use kiln_fhirpath::{
     CompileOptions, Document, ErrorKind, EvalOptions, Expression, FhirVersion, Value, Variables,
@@ -155,7 +155,7 @@ impl Job {
             }
             let model = expr.model();
             if self.typed {
-                out.push_str(&render_typed_array(model, &result));
+                write_typed_array(model, &result, out);
             } else {
                 write_json_array(model, &result, out);
             }

@@ -219,15 +219,9 @@ impl Expression {
         let root = input
             .filter(|d| !d.is_empty())
             .map(|d| nav::root_node(self.model, d));
+        let limits = options.limits.unwrap_or_default();
         if let Some(path) = &self.simple
-            && vm.evaluate_path(
-                self.model,
-                &self.program,
-                path,
-                root,
-                &options.limits.unwrap_or_default(),
-                result,
-            )
+            && vm.evaluate_path(self.model, &self.program, path, root, &limits, result)
         {
             return Ok(());
         }
@@ -240,7 +234,7 @@ impl Expression {
             variables: options.variables,
             now: Cell::new(None),
             trace: options.trace,
-            limits: options.limits.unwrap_or_default(),
+            limits,
             fuel: Cell::new(0),
         };
         vm.evaluate(&ctx, result)

@@ -171,20 +171,26 @@ pub fn typed_text(model: &Model, v: &Value<'_>) -> Option<String> {
 /// Renders a collection for `--typed`: `[{"type":"string","value":"Peter"},…]`;
 /// complex elements carry their FHIR JSON object as the value.
 pub fn render_typed_array(model: &Model, items: &[Value<'_>]) -> String {
-    let mut out = String::from("[");
+    let mut out = String::new();
+    write_typed_array(model, items, &mut out);
+    out
+}
+
+/// Appends [`render_typed_array`]'s text to `out`.
+pub fn write_typed_array(model: &Model, items: &[Value<'_>], out: &mut String) {
+    out.push('[');
     for (i, v) in items.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
         out.push_str("{\"type\":");
-        write_json_string(&typed_name(model, v), &mut out);
+        write_json_string(&typed_name(model, v), out);
         out.push_str(",\"value\":");
         match typed_text(model, v) {
-            Some(text) => write_json_string(&text, &mut out),
-            None => write_json(model, v, &mut out),
+            Some(text) => write_json_string(&text, out),
+            None => write_json(model, v, out),
         }
         out.push('}');
     }
     out.push(']');
-    out
 }

@@ -14,7 +14,7 @@
 
 use super::{Vm, max_items};
 use crate::check::TypeRef;
-use crate::compile::Program;
+use crate::compile::{NavSite, Program};
 use crate::isa::Op;
 use crate::model::{Model, TypeId};
 use crate::nav;
@@ -54,17 +54,17 @@ impl SimplePath {
             Op::NavThis { site } => (None, site),
             _ => return None,
         };
+        let (last, middle) = rest.split_last()?;
+        if *last != Op::Return {
+            return None;
+        }
         let mut sites = vec![site.0];
-        for (i, op) in rest.iter().enumerate() {
+        for op in middle {
             match *op {
                 Op::Nav { site } => sites.push(site.0),
                 Op::Path { p } => sites.extend_from_slice(program.paths.get(p.0 as usize)?),
-                Op::Return if i + 1 == rest.len() => {}
                 _ => return None,
             }
-        }
-        if rest.last() != Some(&Op::Return) {
-            return None;
         }
         Some(SimplePath {
             root_type,
@@ -101,20 +101,14 @@ impl<'a> Vm<'a> {
             Some(ty) if ty.is_some_and(|t| ops::is_type(model, &root, t)) => &path.sites[1..],
             _ => &path.sites[..],
         };
-        let base = result.len();
         let Some((&last, inner)) = sites.split_last() else {
             result.push(root);
             return true;
         };
         let last = &program.sites[last as usize];
         let Some((&first, between)) = inner.split_first() else {
-            // One step: straight from the root into the result.
-            nav::children_at_site(model, &root, last, result);
-            if result.len() - base > max {
-                result.truncate(base);
-                return false;
-            }
-            return true;
+            // One step: straight from the root, without the level buffers.
+            return last_level(model, last, std::slice::from_ref(&root), max, result);
         };
         let mut cur = std::mem::take(&mut self.stack);
         let mut next = std::mem::take(&mut self.out);
@@ -132,19 +126,31 @@ impl<'a> Vm<'a> {
             std::mem::swap(&mut cur, &mut next);
             fits = cur.len() <= max;
         }
-        if fits {
-            for item in &cur {
-                nav::children_at_site(model, item, last, result);
-            }
-            if result.len() - base > max {
-                result.truncate(base);
-                fits = false;
-            }
-        }
+        let fits = fits && last_level(model, last, &cur, max, result);
         cur.clear();
         next.clear();
         self.stack = cur;
         self.out = next;
         fits
     }
+}
+
+/// Navigates `from` through the last site straight into `result`; `false`,
+/// with `result` as it was, when that adds more than `max` items.
+fn last_level<'a>(
+    model: &Model,
+    site: &NavSite,
+    from: &[Value<'a>],
+    max: usize,
+    result: &mut Vec<Value<'a>>,
+) -> bool {
+    let base = result.len();
+    for item in from {
+        nav::children_at_site(model, item, site, result);
+    }
+    if result.len() - base > max {
+        result.truncate(base);
+        return false;
+    }
+    true
 }
