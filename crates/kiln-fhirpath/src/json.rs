@@ -140,6 +140,19 @@ pub struct KeyProbe {
     prefix: KeyPrefix,
     ext_prefix: KeyPrefix,
     len: u32,
+    /// `key_bit` of the key and of `_key`.
+    bits: u64,
+}
+
+/// One bit (of 64) standing for a member key, from its 16-byte prefix and
+/// length: the root object's keys are summarised as the OR of theirs
+/// (`Document::root_keys`), so a probe for a key whose bit is clear skips the
+/// scan. Names that are absent from the root are common: `T.x` branches of a
+/// union where the root is not a `T` look for a member named `T`.
+const fn key_bit(prefix: KeyPrefix, len: u32) -> u64 {
+    let h =
+        (prefix[0] ^ prefix[1].rotate_left(29) ^ len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    1u64 << (h >> 58)
 }
 
 impl KeyProbe {
@@ -157,10 +170,12 @@ impl KeyProbe {
             (prefix[0] << 8) | b'_' as u64,
             (prefix[1] << 8) | (prefix[0] >> 56),
         ];
+        let len = k.len() as u32;
         KeyProbe {
             prefix,
             ext_prefix,
-            len: k.len() as u32,
+            len,
+            bits: key_bit(prefix, len) | key_bit(ext_prefix, len + 1),
         }
     }
 }
@@ -196,9 +211,54 @@ pub struct Document {
     /// A value derived from the root and cached by its first user (the root's
     /// model type, see [`Document::cached_root`]); 0 when unset.
     root_cache: AtomicU64,
+    /// A 64-bit filter of the root object's member keys (one bit per key,
+    /// [`key_bit`]); 0 when unknown, which filters nothing.
+    root_keys: u64,
     decoded: String,
     /// Scratch for the parser (kept to reuse its allocation).
     pending: Vec<Member>,
+}
+
+/// The compacted source text of `nodes` (see [`Document::compact`]): each
+/// distinct member key once, then the texts of strings, numbers and raw
+/// values, in node order; rewrites the nodes' offsets to point into it.
+fn compact_text(nodes: &mut [Node], old: &str) -> String {
+    let mut src = String::with_capacity(old.len().min(64 + nodes.len() * 12));
+    let mut keys: rustc_hash::FxHashMap<&str, u32> = rustc_hash::FxHashMap::default();
+    let copy = |src: &mut String, off: u32, len: u32| -> u32 {
+        let at = src.len() as u32;
+        src.push_str(&old[off as usize..(off + len) as usize]);
+        at
+    };
+    for node in nodes {
+        if node.flags & FLAG_MEMBER_SLOT != 0 {
+            continue;
+        }
+        if node.key_len != NONE && node.flags & FLAG_KEY_DECODED == 0 {
+            let key = &old[node.key_off as usize..(node.key_off + node.key_len) as usize];
+            node.key_off = match keys.get(key) {
+                Some(&at) => at,
+                None => {
+                    let at = copy(&mut src, node.key_off, node.key_len);
+                    keys.insert(key, at);
+                    at
+                }
+            };
+        }
+        if node.flags & FLAG_RAW != 0 {
+            node.val_off = copy(&mut src, node.val_off, node.members);
+            continue;
+        }
+        let text_value = match node.kind {
+            Kind::String => node.flags & FLAG_STR_DECODED == 0,
+            Kind::Number => true,
+            _ => false,
+        };
+        if text_value {
+            node.val_off = copy(&mut src, node.val_off, node.val_len);
+        }
+    }
+    src
 }
 
 impl Clone for Document {
@@ -209,6 +269,7 @@ impl Clone for Document {
             decoded: self.decoded.clone(),
             pending: Vec::new(),
             root_cache: AtomicU64::new(self.root_cache.load(Ordering::Relaxed)),
+            root_keys: self.root_keys,
         }
     }
 }
@@ -310,6 +371,7 @@ impl Document {
     ) -> Result<(), JsonError> {
         self.src = text;
         *self.root_cache.get_mut() = 0;
+        self.root_keys = 0;
         self.nodes.clear();
         self.decoded.clear();
         self.pending.clear();
@@ -331,8 +393,27 @@ impl Document {
         let result = p.parse_document();
         if result.is_err() {
             self.nodes.clear();
+        } else {
+            self.root_keys = self.member_filter(0);
         }
         result
+    }
+
+    /// The [`key_bit`]s of object `n`'s member keys (0 for other nodes).
+    fn member_filter(&self, n: NodeId) -> u64 {
+        let Some(node) = self.nodes.get(n as usize) else {
+            return 0;
+        };
+        if node.kind != Kind::Object {
+            return 0;
+        }
+        let start = node.members as usize;
+        self.nodes
+            .get(start..start + node.val_len as usize)
+            .unwrap_or_default()
+            .iter()
+            .map(Member::from_slot)
+            .fold(0, |bits, m| bits | key_bit(m.prefix, m.len))
     }
 
     /// Shrinks a parsed document for keeping in memory: the source text is
@@ -349,46 +430,37 @@ impl Document {
     /// over the nodes and a copy of the kept bytes.
     pub fn compact(&mut self) {
         let old = std::mem::take(&mut self.src);
-        let mut src = String::with_capacity(old.len().min(64 + self.nodes.len() * 12));
-        let mut keys: rustc_hash::FxHashMap<&str, u32> = rustc_hash::FxHashMap::default();
-        let copy = |src: &mut String, off: u32, len: u32| -> u32 {
-            let at = src.len() as u32;
-            src.push_str(&old[off as usize..(off + len) as usize]);
-            at
-        };
-        for node in &mut self.nodes {
-            if node.flags & FLAG_MEMBER_SLOT != 0 {
-                continue;
-            }
-            if node.key_len != NONE && node.flags & FLAG_KEY_DECODED == 0 {
-                let key = &old[node.key_off as usize..(node.key_off + node.key_len) as usize];
-                node.key_off = match keys.get(key) {
-                    Some(&at) => at,
-                    None => {
-                        let at = copy(&mut src, node.key_off, node.key_len);
-                        keys.insert(key, at);
-                        at
-                    }
-                };
-            }
-            if node.flags & FLAG_RAW != 0 {
-                node.val_off = copy(&mut src, node.val_off, node.members);
-                continue;
-            }
-            let text_value = match node.kind {
-                Kind::String => node.flags & FLAG_STR_DECODED == 0,
-                Kind::Number => true,
-                _ => false,
-            };
-            if text_value {
-                node.val_off = copy(&mut src, node.val_off, node.val_len);
-            }
-        }
+        let mut src = compact_text(&mut self.nodes, &old);
         src.shrink_to_fit();
         self.src = src;
         self.nodes.shrink_to_fit();
         self.decoded.shrink_to_fit();
         self.pending = Vec::new();
+    }
+
+    /// A compacted copy of this document (see [`Document::compact`]) in
+    /// fresh, exactly sized buffers, leaving `self` as it is.
+    ///
+    /// For holding many documents: parse each into one reused scratch
+    /// document and keep `scratch.compacted()`. The copies' buffers are then
+    /// allocated one after another, with no freed parse buffers between them,
+    /// so documents held in input order lie in address order and a pass over
+    /// them streams through memory. (Compacting in place frees each
+    /// document's parse buffers among the kept ones; on 14,547 held
+    /// Observations that scattering made `Observation | Observation.component`
+    /// about 1.5x slower than over uncompacted documents.)
+    pub fn compacted(&self) -> Document {
+        let mut nodes = self.nodes.clone();
+        let mut src = compact_text(&mut nodes, &self.src);
+        src.shrink_to_fit();
+        Document {
+            nodes,
+            src,
+            decoded: self.decoded.clone(),
+            pending: Vec::new(),
+            root_cache: AtomicU64::new(self.root_cache.load(Ordering::Relaxed)),
+            root_keys: self.root_keys,
+        }
     }
 
     /// A 32-bit value derived from this document and cached for as long as its
@@ -591,7 +663,9 @@ impl Document {
         probe: &KeyProbe,
     ) -> (NodeId, NodeId) {
         let node = self.node(n);
-        if node.kind != Kind::Object {
+        if node.kind != Kind::Object
+            || (n == 0 && self.root_keys != 0 && self.root_keys & probe.bits == 0)
+        {
             return (NONE, NONE);
         }
         let len = probe.len;
@@ -1628,6 +1702,48 @@ mod tests {
         let mut out = String::new();
         doc.write_json(doc.root(), &mut out);
         out
+    }
+
+    /// The root's member-key filter never hides a member: every key (and its
+    /// `_key` extension sibling) of many generated roots is found, through
+    /// the filter, the same as by a plain scan; compacted copies keep it.
+    #[test]
+    fn root_key_filter_finds_every_member() {
+        let names: Vec<String> = (0..200)
+            .map(|i| match i % 4 {
+                0 => format!("k{i}"),
+                1 => format!("AllergyIntolerance{i}"),
+                2 => format!("aVeryLongMemberNameBeyondSixteen{i}"),
+                _ => format!("x{}", "y".repeat(i % 23)),
+            })
+            .collect();
+        for start in 0..40 {
+            let present: Vec<&String> = names.iter().skip(start).step_by(7).collect();
+            let mut text = String::from("{");
+            for (i, k) in present.iter().enumerate() {
+                if i > 0 {
+                    text.push(',');
+                }
+                text.push_str(&format!("\"{k}\":{i}"));
+                if i % 3 == 0 {
+                    text.push_str(&format!(",\"_{k}\":{{\"id\":\"e\"}}"));
+                }
+            }
+            text.push('}');
+            let doc = Document::parse(&text).unwrap();
+            let copy = doc.compacted();
+            for d in [&doc, &copy] {
+                for k in &names {
+                    let probe = KeyProbe::new(k);
+                    let (value, ext) = d.get_with_extension_probe(d.root(), k, &probe);
+                    let expect_value = d.children(d.root()).find(|&c| d.key(c) == Some(k));
+                    let ext_key = format!("_{k}");
+                    let expect_ext = d.children(d.root()).find(|&c| d.key(c) == Some(&ext_key));
+                    assert_eq!(value, expect_value.unwrap_or(NONE), "{k} in {text}");
+                    assert_eq!(ext, expect_ext.unwrap_or(NONE), "_{k} in {text}");
+                }
+            }
+        }
     }
 
     /// The byte-by-byte skipper's answer for the container at the start of `s`.

@@ -18,6 +18,9 @@ use std::sync::Arc;
 pub struct Kiln {
     options: kiln_fhirpath::CompileOptions,
     full_parse: bool,
+    /// The document each input is parsed into before a compacted copy of it
+    /// is kept (see `prepare_for`).
+    scratch: std::cell::RefCell<kiln_fhirpath::Document>,
 }
 
 impl Kiln {
@@ -26,6 +29,7 @@ impl Kiln {
         Kiln {
             options: kiln_fhirpath::CompileOptions::default(),
             full_parse,
+            scratch: std::cell::RefCell::default(),
         }
     }
 }
@@ -50,12 +54,15 @@ impl Engine for Kiln {
     }
 
     fn prepare_for(&self, c: &Self::Compiled, line: &str) -> Result<Self::Input, String> {
-        let mut doc = kiln_fhirpath::Document::default();
-        doc.reparse_projected(line.to_string(), c.projection())
+        // Parsed resources held in memory keep only the bytes their nodes use
+        // (`Document::compacted`): each line is parsed into one reused scratch
+        // document and a compacted copy is kept, so the held documents lie in
+        // memory one after another in input order.
+        let mut scratch = self.scratch.borrow_mut();
+        scratch
+            .reparse_str(line, c.projection())
             .map_err(|e| e.to_string())?;
-        // Parsed resources held in memory keep only the bytes their nodes use.
-        doc.compact();
-        Ok(doc)
+        Ok(scratch.compacted())
     }
 
     fn eval_pass(&self, c: &Self::Compiled, inputs: &[Self::Input]) -> Pass {
