@@ -153,7 +153,8 @@ pub struct NavSite {
     /// The member-key probe for `name`, prepared once.
     pub probe: KeyProbe,
     /// Inline cache: `(type id << 32) | element id` of the last runtime owner
-    /// type that resolved here, or [`NavSite::IC_EMPTY`]. Shared by all
+    /// type looked up here (element id [`NavSite::IC_NO_ELEMENT`] when that
+    /// type has no such element), or [`NavSite::IC_EMPTY`]. Shared by all
     /// threads evaluating the program; a stale or racing entry only costs a
     /// lookup, since each entry is one atomic word that is valid on its own.
     pub ic: AtomicU64,
@@ -162,6 +163,9 @@ pub struct NavSite {
 impl NavSite {
     /// The inline cache's empty state (no type id is `u32::MAX`).
     pub const IC_EMPTY: u64 = u64::MAX;
+    /// The element id an inline cache entry holds for "this type has no
+    /// element of this name" (no model has `u32::MAX` elements).
+    pub const IC_NO_ELEMENT: u32 = u32::MAX;
 
     /// A site for `owner.name` with its compile-time resolution `element`.
     pub fn new(name: &str, owner: TypeId, element: Option<u32>) -> NavSite {
@@ -188,12 +192,17 @@ impl NavSite {
         }
         let ic = self.ic.load(Ordering::Relaxed);
         if (ic >> 32) as u32 == ty.0 {
-            return Some(ic as u32);
+            let e = ic as u32;
+            return (e != Self::IC_NO_ELEMENT).then_some(e);
         }
-        let e = model.element_id(ty, &self.name)?;
+        // Misses are cached too: a type-name branch such as
+        // `AllergyIntolerance.patient` met by an Observation looks up the
+        // (absent) element `AllergyIntolerance` on Observation every time.
+        let e = model.element_id(ty, &self.name);
+        let word = e.unwrap_or(Self::IC_NO_ELEMENT);
         self.ic
-            .store((u64::from(ty.0) << 32) | u64::from(e), Ordering::Relaxed);
-        Some(e)
+            .store((u64::from(ty.0) << 32) | u64::from(word), Ordering::Relaxed);
+        e
     }
 }
 

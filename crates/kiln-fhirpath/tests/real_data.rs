@@ -255,3 +255,35 @@ fn instance_selectors_build_elements() {
     );
     assert_eq!(eval_all("Coding { code: {} }", &none), ["[{}]"]);
 }
+
+/// A union of type-named branches over resources of alternating types: each
+/// branch's site sees a type it matches and types it does not (its inline
+/// cache then holds "no such element" entries), and a root that does hold a
+/// member named like a resource type is still navigated into.
+#[test]
+fn type_named_union_branches_over_mixed_resources() {
+    let src = "AllergyIntolerance.patient | Observation.status | Patient.gender";
+    let docs: Vec<Document> = [
+        r#"{"resourceType":"Observation","status":"final"}"#,
+        r#"{"resourceType":"Patient","gender":"female"}"#,
+        r#"{"resourceType":"Observation","status":"amended","AllergyIntolerance":{"patient":{"reference":"Patient/1"}}}"#,
+        r#"{"resourceType":"AllergyIntolerance","patient":{"reference":"Patient/2"}}"#,
+        r#"{"resourceType":"Patient","gender":"male","Observation":{"status":"x"}}"#,
+    ]
+    .iter()
+    .map(|t| Document::parse(*t).expect("valid JSON"))
+    .collect();
+    let got = eval_all(src, &docs);
+    assert_eq!(
+        got,
+        [
+            r#"["final"]"#,
+            r#"["female"]"#,
+            r#"[{"reference":"Patient/1"},"amended"]"#,
+            r#"[{"reference":"Patient/2"}]"#,
+            r#"["x","male"]"#,
+        ]
+    );
+    // Twice over, so every site meets each type with its cache already filled.
+    assert_eq!(eval_all(src, &docs), got);
+}
