@@ -703,7 +703,7 @@ impl<W: Write> Runner<'_, W> {
 }
 
 /// Bytes per chunk handed to a worker.
-const CHUNK_BYTES: usize = 1 << 20;
+const CHUNK_BYTES: usize = 1 << 18;
 
 /// Index of the last `\n` in `bytes`.
 fn memchr_last_newline(bytes: &[u8]) -> Option<usize> {
