@@ -9,6 +9,7 @@
 //! its source span.
 
 use super::{EvalCtx, Vm, max_items, push_constant};
+use crate::compile::Constant;
 use crate::nav;
 use crate::ops;
 use crate::pred::{CmpOp, LogicOp, Pred};
@@ -104,6 +105,21 @@ impl<'a> Vm<'a> {
     ) -> Answer {
         self.navigate(ctx, item, path, base)?;
         let konst = ctx.program.consts.get(k as usize)?;
+        // `path = 'text'` (the commonest filter: `system = 'http://loinc.org'`)
+        // compares the string in place, as `ops::equals` would: empty is
+        // empty, several items against one is unequal, one string element
+        // against the string compares the texts.
+        if let (CmpOp::Eq | CmpOp::Ne, Constant::String(text)) = (op, konst) {
+            let found = self.stack.len() - base;
+            let eq = match found {
+                0 => return Some(None),
+                1 => self.stack[base].system_str(ctx.model).map(|s| s == &**text),
+                _ => Some(false),
+            };
+            if let Some(eq) = eq {
+                return Some(Some(eq == (op == CmpOp::Eq)));
+            }
+        }
         let mid = self.stack.len();
         push_constant(konst, &mut self.stack);
         let (left, right) = if const_first {
