@@ -566,7 +566,7 @@ impl<W: Write> Runner<'_, W> {
 
     /// Reader (this thread) → workers → this thread writing in order.
     ///
-    /// The reader only does I/O: it hands out chunks of about 1 MiB cut at a
+    /// The reader only does I/O: it hands out chunks of about 256 KiB cut at a
     /// newline, with the number of their first line. Workers split, validate
     /// (UTF-8) and parse the lines into a reused document, evaluate, and
     /// render the chunk's output into one string; this thread writes those
