@@ -106,8 +106,40 @@ fn run_inner(args: JsArgs) -> u8 {
     exit::OK
 }
 
-/// Whether `text` is an incomplete script (unclosed brackets, strings or templates).
+/// Whether `text` is an incomplete script, to be continued on the next line
+/// (as node's REPL does): unclosed brackets, strings or templates, or a
+/// syntax error at the very end of the input (`1 +`, `if (x)`, `a.`).
 fn incomplete(text: &str) -> bool {
+    if open_brackets_or_template(text) {
+        return true;
+    }
+    let Err(kiln_js::JsError::Syntax { line, col, .. }) =
+        kiln_js::compile("<repl>", text, false, false, true)
+    else {
+        return false;
+    };
+    // The error is at the end when nothing but whitespace follows its position.
+    let Some(rest) = text
+        .split('\n')
+        .nth(line.saturating_sub(1) as usize)
+        .map(|l| {
+            l.chars()
+                .skip(col.saturating_sub(1) as usize)
+                .collect::<String>()
+        })
+    else {
+        return true;
+    };
+    let after: String = text
+        .split('\n')
+        .skip(line as usize)
+        .collect::<Vec<_>>()
+        .join("\n");
+    rest.trim().is_empty() && after.trim().is_empty()
+}
+
+/// Unclosed brackets, strings or template literals (a quick scan, before parsing).
+fn open_brackets_or_template(text: &str) -> bool {
     let mut depth = 0i32;
     let mut quote: Option<char> = None;
     let mut esc = false;
@@ -151,9 +183,12 @@ fn repl(engine: &mut Engine) -> u8 {
         let prompt = if buf.is_empty() { "> " } else { "... " };
         match rl.readline(prompt) {
             Ok(line) => {
+                let blank = line.trim().is_empty();
                 buf.push_str(&line);
                 buf.push('\n');
-                if incomplete(&buf) {
+                // A blank line ends the input even if it is still incomplete
+                // (the error is then reported), so a typo cannot trap the user.
+                if !blank && incomplete(&buf) {
                     continue;
                 }
                 let text = std::mem::take(&mut buf);
