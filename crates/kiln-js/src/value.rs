@@ -161,6 +161,24 @@ impl Value {
             _ => None,
         }
     }
+    /// The Number, if this is one.
+    #[inline(always)]
+    pub fn as_num(&self) -> Option<f64> {
+        match self {
+            Value::Num(n) => Some(*n),
+            _ => None,
+        }
+    }
+    /// True for a Number.
+    #[inline(always)]
+    pub fn is_num(&self) -> bool {
+        matches!(self, Value::Num(_))
+    }
+    /// True for the internal `Empty` marker (TDZ binding or array hole).
+    #[inline(always)]
+    pub fn is_hole(&self) -> bool {
+        matches!(self, Value::Empty)
+    }
     /// True for `undefined` and `null`.
     pub fn is_nullish(&self) -> bool {
         matches!(self, Value::Undefined | Value::Null)
