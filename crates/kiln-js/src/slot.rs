@@ -284,7 +284,9 @@ mod repr {
                     // SAFETY: this slot owns one count of the live `Rc`; it is
                     // transferred to the returned value and the slot is
                     // forgotten below, so the count is not released twice.
-                    Value::Str(JsStr(unsafe { Rc::from_raw(self.ptr() as *const Vec<u16>) }))
+                    Value::Str(JsStr(unsafe {
+                        Rc::from_raw(self.ptr() as *const Vec<u16>)
+                    }))
                 }
                 TAG_BIG => {
                     // SAFETY: as above, the slot's count moves to the value.
@@ -382,4 +384,234 @@ pub fn slots_of(vals: &[Value]) -> Vec<Slot> {
 #[inline]
 pub fn values_of(slots: &[Slot]) -> Vec<Value> {
     slots.iter().map(Slot::load).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    //! Round trips of every kind of value through a slot, the word-level fast
+    //! paths against the enum's answers, and reference-count balance for
+    //! strings and BigInts (Miri is not installed here: counts are checked
+    //! with `Rc::strong_count` instead).
+    use super::*;
+    use crate::value::{JsStr, SymId};
+    use proptest::prelude::*;
+    use std::rc::Rc;
+
+    fn same(a: &Value, b: &Value) -> bool {
+        match (a, b) {
+            (Value::Num(x), Value::Num(y)) => {
+                x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan())
+            }
+            (Value::Str(x), Value::Str(y)) => Rc::ptr_eq(&x.0, &y.0),
+            (Value::BigInt(x), Value::BigInt(y)) => Rc::ptr_eq(x, y),
+            (Value::Obj(x), Value::Obj(y)) => x == y,
+            (Value::Sym(x), Value::Sym(y)) => x == y,
+            (Value::Bool(x), Value::Bool(y)) => x == y,
+            (Value::Undefined, Value::Undefined)
+            | (Value::Null, Value::Null)
+            | (Value::Empty, Value::Empty) => true,
+            _ => false,
+        }
+    }
+
+    /// Every fast path agrees with the enum on `v`, and `v` survives the trip.
+    fn check(v: Value) {
+        let s = Slot::from(v.clone());
+        assert!(same(&s.load(), &v), "{v:?} -> {:?}", s.load());
+        match (s.as_num(), v.as_num()) {
+            (Some(x), Some(y)) => assert!(x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan())),
+            (None, None) => {}
+            (x, y) => panic!("as_num {x:?} vs {y:?}"),
+        }
+        assert_eq!(s.is_num(), v.is_num());
+        assert_eq!(s.as_obj(), v.as_obj());
+        assert_eq!(s.truthy(), v.truthy());
+        assert_eq!(s.is_hole(), v.is_hole());
+        assert_eq!(s.is_nullish(), v.is_nullish());
+        assert_eq!(s.is_undefined(), v.is_undefined());
+        let c = s.clone();
+        assert!(same(&c.load(), &v));
+        assert!(same(&c.into_value(), &v));
+        assert!(same(&s.into_value(), &v));
+    }
+
+    fn big(n: i64) -> Value {
+        Value::BigInt(Rc::new(num_bigint::BigInt::from(n)))
+    }
+
+    #[test]
+    fn every_kind_round_trips() {
+        for n in [
+            0.0,
+            -0.0,
+            1.5,
+            -7.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+            f64::MAX,
+            f64::NAN,
+            -f64::NAN,
+            f64::from_bits(0xFFFF_FFFF_FFFF_FFFF),
+            f64::from_bits(0xFFF9_0000_0000_0001),
+        ] {
+            check(Value::Num(n));
+        }
+        for v in [
+            Value::Undefined,
+            Value::Null,
+            Value::Bool(true),
+            Value::Bool(false),
+            Value::Empty,
+            Value::Obj(ObjId(0)),
+            Value::Obj(ObjId(u32::MAX)),
+            Value::Sym(SymId(0)),
+            Value::Sym(SymId(u32::MAX)),
+            Value::str(""),
+            Value::str("héllo"),
+            big(0),
+            big(-12345678901234),
+        ] {
+            check(v);
+        }
+    }
+
+    #[test]
+    fn nan_payloads_never_alias_tagged_values() {
+        // Any NaN the VM computes (sign or payload) reads back as a Number.
+        for bits in [
+            0x7FF8_0000_0000_0001,
+            0xFFF8_0000_0000_0000,
+            0xFFFC_0000_0000_1234,
+        ] {
+            let s = Slot::num(f64::from_bits(bits));
+            assert!(s.is_num());
+            assert!(s.as_num().is_some_and(f64::is_nan));
+            assert!(!s.truthy());
+        }
+    }
+
+    #[test]
+    fn string_and_bigint_counts_balance() {
+        let s = JsStr::from_str("counted");
+        let b = Rc::new(num_bigint::BigInt::from(42));
+        assert_eq!(Rc::strong_count(&s.0), 1);
+        {
+            let a = Slot::from(Value::Str(s.clone()));
+            let k = Slot::from(Value::BigInt(b.clone()));
+            assert_eq!(Rc::strong_count(&s.0), 2);
+            assert_eq!(Rc::strong_count(&b), 2);
+            let a2 = a.clone();
+            let k2 = k.clone();
+            assert_eq!(Rc::strong_count(&s.0), 3);
+            assert_eq!(Rc::strong_count(&b), 3);
+            let loaded = a2.load();
+            assert_eq!(Rc::strong_count(&s.0), 4);
+            drop(loaded);
+            let moved = a2.into_value();
+            assert_eq!(Rc::strong_count(&s.0), 3);
+            drop(moved);
+            drop(k2);
+            assert_eq!(Rc::strong_count(&s.0), 2);
+            assert_eq!(Rc::strong_count(&b), 2);
+            // Overwriting a slot releases the old value.
+            let mut regs = vec![a, k];
+            regs[0] = Slot::num(1.0);
+            regs[1] = Slot::undef();
+            assert_eq!(Rc::strong_count(&s.0), 1);
+            assert_eq!(Rc::strong_count(&b), 1);
+            regs[0] = Slot::from(Value::Str(s.clone()));
+            let taken = std::mem::take(&mut regs[0]);
+            assert!(regs[0].is_undefined());
+            assert_eq!(Rc::strong_count(&s.0), 2);
+            drop(taken);
+            regs[1] = Slot::from(Value::BigInt(b.clone()));
+        }
+        assert_eq!(Rc::strong_count(&s.0), 1);
+        assert_eq!(Rc::strong_count(&b), 1);
+    }
+
+    #[test]
+    fn strict_eq_fast_agrees_with_strict_eq() {
+        let s = JsStr::from_str("x");
+        let vals = [
+            Value::Num(0.0),
+            Value::Num(-0.0),
+            Value::Num(f64::NAN),
+            Value::Num(1.0),
+            Value::Undefined,
+            Value::Null,
+            Value::Bool(true),
+            Value::Bool(false),
+            Value::Obj(ObjId(3)),
+            Value::Obj(ObjId(4)),
+            Value::Sym(SymId(3)),
+            Value::Str(s.clone()),
+            Value::Str(JsStr::from_str("x")),
+            big(1),
+        ];
+        for a in &vals {
+            for b in &vals {
+                let (sa, sb) = (Slot::from(a.clone()), Slot::from(b.clone()));
+                let want = crate::vm::strict_eq(a, b);
+                if let Some(got) = sa.strict_eq_fast(&sb) {
+                    assert_eq!(got, want, "{a:?} === {b:?}");
+                } else {
+                    assert!(
+                        matches!(a, Value::Str(_) | Value::BigInt(_))
+                            || matches!(b, Value::Str(_) | Value::BigInt(_))
+                    );
+                }
+            }
+        }
+    }
+
+    fn any_value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            any::<f64>().prop_map(Value::Num),
+            any::<u64>().prop_map(|b| Value::Num(f64::from_bits(b))),
+            any::<u32>().prop_map(|o| Value::Obj(ObjId(o))),
+            any::<u32>().prop_map(|o| Value::Sym(SymId(o))),
+            any::<bool>().prop_map(Value::Bool),
+            Just(Value::Undefined),
+            Just(Value::Null),
+            Just(Value::Empty),
+            ".{0,8}".prop_map(|s: String| Value::str(&s)),
+            any::<i64>().prop_map(big),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn round_trip_any(v in any_value()) {
+            check(v);
+        }
+
+        #[test]
+        fn counts_balance_any(vs in proptest::collection::vec(any_value(), 0..16)) {
+            let before: Vec<usize> = vs.iter().map(|v| match v {
+                Value::Str(s) => Rc::strong_count(&s.0),
+                Value::BigInt(b) => Rc::strong_count(b),
+                _ => 0,
+            }).collect();
+            let slots = slots_of(&vs);
+            let copy = slots.clone();
+            let back = values_of(&copy);
+            prop_assert!(vs.iter().zip(&back).all(|(a, b)| same(a, b)));
+            drop((slots, copy, back));
+            let after: Vec<usize> = vs.iter().map(|v| match v {
+                Value::Str(s) => Rc::strong_count(&s.0),
+                Value::BigInt(b) => Rc::strong_count(b),
+                _ => 0,
+            }).collect();
+            prop_assert_eq!(before, after);
+        }
+    }
+
+    #[cfg(feature = "nanbox")]
+    #[test]
+    fn nanbox_slot_is_one_word() {
+        assert_eq!(std::mem::size_of::<Slot>(), 8);
+        assert_eq!(Slot::undef().bits(), 0xFFFB_0000_0000_0000);
+    }
 }

@@ -1,8 +1,8 @@
 //! `Array`, `Array.prototype` and array iterators (ECMA-262 §23.1).
 //! Methods are generic over array-likes; dense arrays take fast paths.
 
-use crate::slot::Slot;
 use super::*;
+use crate::slot::Slot;
 
 pub(super) fn install(vm: &mut Vm) {
     let op = vm.realm.object_proto;
@@ -642,7 +642,9 @@ fn map(vm: &mut Vm, this: Value, args: &[Value], _: ObjId) -> Res<Value> {
     let a = vm.new_array(Vec::new());
     if let Class::Array(d) = &mut vm.heap.get_mut(a).class {
         d.len = n.min(4294967295.0) as u32;
-        d.dense = (0..(n as usize).min(1 << 24)).map(|_| Slot::hole()).collect();
+        d.dense = (0..(n as usize).min(1 << 24))
+            .map(|_| Slot::hole())
+            .collect();
     }
     vm.temp_roots.push(Value::Obj(a));
     let r = each_present(vm, this, args, |vm, _, i, r| {

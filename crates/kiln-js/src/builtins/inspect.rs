@@ -223,9 +223,7 @@ fn fmt(vm: &mut Vm, v: &Value, depth: usize, seen: &mut Vec<ObjId>, top: bool) -
             let len = a.len as usize;
             let mut holes = 0;
             for (i, x) in dense.iter().enumerate().take(100) {
-                if x.is_hole()
-                    && vm.heap.find(o, &PropKey::from_index(i as u32)).is_none()
-                {
+                if x.is_hole() && vm.heap.find(o, &PropKey::from_index(i as u32)).is_none() {
                     holes += 1;
                     continue;
                 }

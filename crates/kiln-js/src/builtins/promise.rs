@@ -2,8 +2,8 @@
 //! functions use to await, async generators (§27.6) and async-from-sync
 //! iterators (§27.1.4).
 
-use crate::slot::Slot;
 use super::*;
+use crate::slot::Slot;
 use crate::vm::Suspend;
 
 pub(super) fn install(vm: &mut Vm) {

@@ -779,8 +779,12 @@ impl Vm {
         };
         for (i, v) in dense.into_iter().enumerate() {
             if !v.is_hole() {
-                self.heap
-                    .add_prop(o, PropKey::from_index(i as u32), v.into_value(), DEFAULT_ATTRS);
+                self.heap.add_prop(
+                    o,
+                    PropKey::from_index(i as u32),
+                    v.into_value(),
+                    DEFAULT_ATTRS,
+                );
             }
         }
     }
@@ -1566,7 +1570,9 @@ impl Vm {
     /// (emptied; oversized ones are freed, the pool is bounded).
     #[inline]
     pub(crate) fn recycle_frame(&mut self, f: Frame) {
-        let Frame { mut regs, mut args, .. } = f;
+        let Frame {
+            mut regs, mut args, ..
+        } = f;
         if self.reg_pool.len() < 256 && regs.capacity() <= 1024 {
             regs.clear();
             self.reg_pool.push(regs);

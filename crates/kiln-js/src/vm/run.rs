@@ -111,7 +111,9 @@ impl Vm {
                     Op::LoadTrue { dst } => r!(dst) = Slot::boolean(true),
                     Op::LoadFalse { dst } => r!(dst) = Slot::boolean(false),
                     Op::LoadEmpty { dst } => r!(dst) = Slot::hole(),
-                    Op::LoadBigInt { dst, k } => r!(dst) = Slot::from(code.consts[k.0 as usize].clone()),
+                    Op::LoadBigInt { dst, k } => {
+                        r!(dst) = Slot::from(code.consts[k.0 as usize].clone())
+                    }
                     Op::Mov { dst, src } => r!(dst) = r!(src).clone(),
                     Op::CheckTdz { src, k } => {
                         if r!(src).is_hole() {
@@ -323,11 +325,10 @@ impl Vm {
                             .captures
                             .iter()
                             .map(|c| match c {
-                                crate::compiler::CapSrc::Reg(r) => {
-                                    self.frames[fi].regs[*r as usize]
-                                        .as_obj()
-                                        .unwrap_or(ObjId(0))
-                                }
+                                crate::compiler::CapSrc::Reg(r) => self.frames[fi].regs
+                                    [*r as usize]
+                                    .as_obj()
+                                    .unwrap_or(ObjId(0)),
                                 crate::compiler::CapSrc::Cap(i) => {
                                     self.frames[fi].caps[*i as usize]
                                 }
@@ -338,7 +339,7 @@ impl Vm {
                     }
                     Op::GetProp { dst, obj, k, ic } => {
                         let v = self.get_prop_ic(&code, fi, obj, k.0, ic.0)?;
-                        r!(dst) = Slot::from(v);
+                        r!(dst) = v;
                     }
                     Op::SetProp { obj, k, src, ic } => {
                         if let Some(o) = r!(obj).as_obj() {
@@ -569,7 +570,11 @@ impl Vm {
                         if let Some((c2, caps, fo, _)) = self.plain_closure(&f) {
                             let this = r!(Reg(func.0 + 1)).load();
                             let mut args = self.take_vec();
-                            args.extend(self.frames[fi].regs[a..a + argc.0 as usize].iter().map(Slot::load));
+                            args.extend(
+                                self.frames[fi].regs[a..a + argc.0 as usize]
+                                    .iter()
+                                    .map(Slot::load),
+                            );
                             let mut frame =
                                 self.make_frame(c2, caps, fo, this, args, Value::Undefined)?;
                             frame.ret = Some(dst.0);
@@ -580,7 +585,8 @@ impl Vm {
                             return self.not_callable(&code, pc, func);
                         }
                         let this = r!(Reg(func.0 + 1)).load();
-                        let args = crate::slot::values_of(&self.frames[fi].regs[a..a + argc.0 as usize]);
+                        let args =
+                            crate::slot::values_of(&self.frames[fi].regs[a..a + argc.0 as usize]);
                         let v = self.call(&f, this, &args)?;
                         r!(dst) = Slot::from(v);
                     }
@@ -601,7 +607,11 @@ impl Vm {
                         let f = r!(func).load();
                         let a = func.0 as usize + 2;
                         let mut args = self.take_vec();
-                        args.extend(self.frames[fi].regs[a..a + argc.0 as usize].iter().map(Slot::load));
+                        args.extend(
+                            self.frames[fi].regs[a..a + argc.0 as usize]
+                                .iter()
+                                .map(Slot::load),
+                        );
                         if !self.is_constructor(&f) {
                             return self.not_ctor(&code, pc, func);
                         }
@@ -1084,12 +1094,11 @@ impl Vm {
                         }
                     }
                     Op::LoadThis { dst } => r!(dst) = Slot::from(self.frames[fi].this.clone()),
-                    Op::LoadNewTarget { dst } => r!(dst) = Slot::from(self.frames[fi].new_target.clone()),
+                    Op::LoadNewTarget { dst } => {
+                        r!(dst) = Slot::from(self.frames[fi].new_target.clone())
+                    }
                     Op::LoadCallee { dst } => {
-                        r!(dst) = self.frames[fi]
-                            .callee
-                            .map(Slot::obj)
-                            .unwrap_or_default()
+                        r!(dst) = self.frames[fi].callee.map(Slot::obj).unwrap_or_default()
                     }
                     Op::LoadHome { dst } => {
                         let h =
@@ -1117,7 +1126,9 @@ impl Vm {
                         let a = self.new_array(rest);
                         r!(dst) = Slot::from(Value::Obj(a));
                     }
-                    Op::ArgCount { dst } => r!(dst) = Slot::from(Value::Num(self.frames[fi].args.len() as f64)),
+                    Op::ArgCount { dst } => {
+                        r!(dst) = Slot::from(Value::Num(self.frames[fi].args.len() as f64))
+                    }
                     Op::LoadArg { dst, i } => {
                         r!(dst) = Slot::from(
                             self.frames[fi]
@@ -1313,7 +1324,9 @@ impl Vm {
         }
     }
 
-    fn get_prop_ic(&mut self, code: &Code, fi: usize, obj: Reg, k: u32, ic: u32) -> Res<Value> {
+    /// GetProp: the inline-cache hit paths copy the property's slot as it is
+    /// stored (no enum in the NaN-boxed build); misses go through \[\[Get\]\].
+    fn get_prop_ic(&mut self, code: &Code, fi: usize, obj: Reg, k: u32, ic: u32) -> Res<Slot> {
         let base = &self.frames[fi].regs[obj.0 as usize];
         let Value::Str(name) = &code.consts[k as usize] else {
             unreachable!()
@@ -1323,19 +1336,19 @@ impl Vm {
             if let Some(e) = code.ics[ic as usize].probe(obj_ref.shape) {
                 if e.holder == 0 {
                     self.ic_stats.hits += 1;
-                    return Ok(obj_ref.slots[e.slot as usize].load());
+                    return Ok(obj_ref.slots[e.slot as usize].clone());
                 }
                 if e.epoch == self.heap.proto_epoch {
                     self.ic_stats.hits += 1;
                     let h = self.heap.get(ObjId(e.holder - 1));
-                    return Ok(h.slots[e.slot as usize].load());
+                    return Ok(h.slots[e.slot as usize].clone());
                 }
             }
             self.ic_stats.misses += 1;
             if let Class::Array(a) = &obj_ref.class
                 && name.units() == LENGTH
             {
-                return Ok(Value::Num(a.len as f64));
+                return Ok(Slot::num(a.len as f64));
             }
             let key = PropKey::Str(name.clone());
             if let Some(e) = self.ic_lookup(o, &key) {
@@ -1345,14 +1358,14 @@ impl Vm {
                 } else {
                     ObjId(e.holder - 1)
                 };
-                return Ok(self.heap.get(holder).slots[e.slot as usize].load());
+                return Ok(self.heap.get(holder).slots[e.slot as usize].clone());
             }
             let b = Value::Obj(o);
-            return self.get(o, &key, &b);
+            return self.get(o, &key, &b).map(Slot::from);
         }
         let b = base.load();
         let key = PropKey::Str(name.clone());
-        self.get_v(&b, &key)
+        self.get_v(&b, &key).map(Slot::from)
     }
 
     /// Whether `key` may name an exotic own property (array index or
