@@ -424,7 +424,7 @@ impl Heap {
             let s = self.transition(shape, key, attrs);
             self.get_mut(id).shape = s;
         }
-        self.get_mut(id).slots.push(Slot::from(value));
+        self.get_mut(id).slots.push(Slot::of(value));
     }
 
     /// Moves the object to its own dictionary shape.

@@ -3,7 +3,7 @@
 //! representations chosen by the `nanbox` Cargo feature (issue 6 §3).
 //!
 //! - Without `nanbox`: `Slot` is [`Value`] itself (a 16-byte enum); `load` is
-//!   a clone and `Slot::from` a move, so the enum build runs exactly the code
+//!   a clone and `Slot::of` a move, so the enum build runs exactly the code
 //!   it always ran.
 //! - With `nanbox`: `Slot` is an 8-byte NaN-boxed word. Doubles are stored as
 //!   themselves (every NaN canonicalised to `0x7FF8_0000_0000_0000`); all other
@@ -23,11 +23,11 @@
 //!   increments it, dropping decrements it (words at or above `0xFFFC << 48`
 //!   are the only ones that own anything, one compare decides).
 //!
-//! Both representations offer the same API ([`Slot::from`], `load`,
+//! Both representations offer the same API (`Slot::of`, `load`,
 //! `as_num`, `as_obj`, `truthy`, `is_hole`, `num`, `obj`, `boolean`,
 //! `strict_eq_fast` ...), so the interpreter's hot opcodes test the word
 //! directly and never build the enum in the NaN-boxed build; everything else
-//! goes through `load` and `Slot::from`.
+//! goes through `load` and `Slot::of`.
 
 use crate::value::{ObjId, Value};
 
@@ -39,6 +39,11 @@ mod repr {
     pub type Slot = Value;
 
     impl Value {
+        /// The slot of a value (a move).
+        #[inline(always)]
+        pub fn of(v: Value) -> Slot {
+            v
+        }
         /// The value in the slot (a clone).
         #[inline(always)]
         pub fn load(&self) -> Value {
@@ -129,6 +134,11 @@ mod repr {
                 bits,
                 _rc: PhantomData,
             }
+        }
+        /// The slot of a value (strings and BigInts move their count in).
+        #[inline(always)]
+        pub fn of(v: Value) -> Slot {
+            Slot::from(v)
         }
         /// The raw word (tests and debugging).
         #[inline(always)]
@@ -249,10 +259,10 @@ mod repr {
                 TAG_SYM => Value::Sym(SymId(b as u32)),
                 TAG_STR => {
                     let p = self.ptr() as *const Vec<u16>;
-                    // SAFETY: a TAG_STR word holds a pointer from `Rc::into_raw`
-                    // whose strong count this slot owns one of (made in `from`,
-                    // kept by `clone`), so the allocation is live; incrementing
-                    // first gives the new `Rc` its own count.
+                    // A TAG_STR word holds a pointer from `Rc::into_raw` whose
+                    // strong count this slot owns one of (made in `from`, kept by
+                    // `clone`), so the allocation is live.
+                    // SAFETY: live `Rc` pointer; the new `Rc` gets its own count.
                     unsafe {
                         Rc::increment_strong_count(p);
                         Value::Str(JsStr(Rc::from_raw(p)))
@@ -276,7 +286,8 @@ mod repr {
                 },
             }
         }
-        /// Moves the value out, leaving `undefined` (no count traffic).
+        /// Moves the value out of the slot (a string's or BigInt's count moves
+        /// with it: no count traffic).
         #[inline]
         pub fn into_value(self) -> Value {
             let v = match self.bits & !PAYLOAD {
@@ -377,7 +388,7 @@ pub use repr::Slot;
 /// elements) into slots.
 #[inline]
 pub fn slots_of(vals: &[Value]) -> Vec<Slot> {
-    vals.iter().map(|v| Slot::from(v.clone())).collect()
+    vals.iter().map(|v| Slot::of(v.clone())).collect()
 }
 
 /// Loads every slot of `slots` as a value.
@@ -416,7 +427,7 @@ mod tests {
 
     /// Every fast path agrees with the enum on `v`, and `v` survives the trip.
     fn check(v: Value) {
-        let s = Slot::from(v.clone());
+        let s = Slot::of(v.clone());
         assert!(same(&s.load(), &v), "{v:?} -> {:?}", s.load());
         match (s.as_num(), v.as_num()) {
             (Some(x), Some(y)) => assert!(x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan())),
@@ -497,8 +508,8 @@ mod tests {
         let b = Rc::new(num_bigint::BigInt::from(42));
         assert_eq!(Rc::strong_count(&s.0), 1);
         {
-            let a = Slot::from(Value::Str(s.clone()));
-            let k = Slot::from(Value::BigInt(b.clone()));
+            let a = Slot::of(Value::Str(s.clone()));
+            let k = Slot::of(Value::BigInt(b.clone()));
             assert_eq!(Rc::strong_count(&s.0), 2);
             assert_eq!(Rc::strong_count(&b), 2);
             let a2 = a.clone();
@@ -515,17 +526,17 @@ mod tests {
             assert_eq!(Rc::strong_count(&s.0), 2);
             assert_eq!(Rc::strong_count(&b), 2);
             // Overwriting a slot releases the old value.
-            let mut regs = vec![a, k];
+            let mut regs = [a, k];
             regs[0] = Slot::num(1.0);
             regs[1] = Slot::undef();
             assert_eq!(Rc::strong_count(&s.0), 1);
             assert_eq!(Rc::strong_count(&b), 1);
-            regs[0] = Slot::from(Value::Str(s.clone()));
+            regs[0] = Slot::of(Value::Str(s.clone()));
             let taken = std::mem::take(&mut regs[0]);
             assert!(regs[0].is_undefined());
             assert_eq!(Rc::strong_count(&s.0), 2);
             drop(taken);
-            regs[1] = Slot::from(Value::BigInt(b.clone()));
+            regs[1] = Slot::of(Value::BigInt(b.clone()));
         }
         assert_eq!(Rc::strong_count(&s.0), 1);
         assert_eq!(Rc::strong_count(&b), 1);
@@ -552,7 +563,7 @@ mod tests {
         ];
         for a in &vals {
             for b in &vals {
-                let (sa, sb) = (Slot::from(a.clone()), Slot::from(b.clone()));
+                let (sa, sb) = (Slot::of(a.clone()), Slot::of(b.clone()));
                 let want = crate::vm::strict_eq(a, b);
                 if let Some(got) = sa.strict_eq_fast(&sb) {
                     assert_eq!(got, want, "{a:?} === {b:?}");

@@ -159,7 +159,7 @@ fn array_ctor(vm: &mut Vm, this: Value, args: &[Value], callee: ObjId) -> Res<Va
                 }
             }
         } else if let Class::Array(d) = &mut vm.heap.get_mut(a).class {
-            d.dense.push(Slot::from(args[0].clone()));
+            d.dense.push(Slot::of(args[0].clone()));
             d.len = 1;
         }
     } else if let Class::Array(d) = &mut vm.heap.get_mut(a).class {
@@ -219,7 +219,7 @@ fn from(vm: &mut Vm, _: Value, args: &[Value], _: ObjId) -> Res<Value> {
 /// Appends to a dense array.
 pub(crate) fn array_push(vm: &mut Vm, a: ObjId, v: Value) {
     if let Class::Array(d) = &mut vm.heap.get_mut(a).class {
-        d.dense.push(Slot::from(v));
+        d.dense.push(Slot::of(v));
         d.len = d.dense.len() as u32;
     }
 }
@@ -235,7 +235,7 @@ fn push(vm: &mut Vm, this: Value, args: &[Value], _: ObjId) -> Res<Value> {
         let Class::Array(d) = &mut vm.heap.get_mut(o).class else {
             unreachable!()
         };
-        d.dense.extend(args.iter().cloned().map(Slot::from));
+        d.dense.extend(args.iter().cloned().map(Slot::of));
         d.len = d.dense.len() as u32;
         return Ok(Value::Num(d.len as f64));
     }

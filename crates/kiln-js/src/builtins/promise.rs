@@ -270,8 +270,8 @@ fn capability_executor(vm: &mut Vm, _: Value, args: &[Value], callee: ObjId) -> 
     if !vm.heap.get(rec).slots[0].is_undefined() || !vm.heap.get(rec).slots[1].is_undefined() {
         return vm.type_err("Promise executor has already been invoked");
     }
-    vm.heap.get_mut(rec).slots[0] = Slot::from(arg(args, 0));
-    vm.heap.get_mut(rec).slots[1] = Slot::from(arg(args, 1));
+    vm.heap.get_mut(rec).slots[0] = Slot::of(arg(args, 0));
+    vm.heap.get_mut(rec).slots[1] = Slot::of(arg(args, 1));
     Ok(Value::Undefined)
 }
 

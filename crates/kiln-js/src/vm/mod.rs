@@ -421,7 +421,7 @@ impl Vm {
         self.heap.alloc(
             self.realm.array_proto,
             Class::Array(ArrayData {
-                dense: items.into_iter().map(Slot::from).collect(),
+                dense: items.into_iter().map(Slot::of).collect(),
                 len,
                 len_writable: true,
                 sparse: false,
@@ -734,7 +734,7 @@ impl Vm {
                             a.dense.resize(i + 1, Slot::hole());
                         }
                         if let Some(v) = desc.value {
-                            a.dense[i] = Slot::from(v);
+                            a.dense[i] = Slot::of(v);
                         } else if a.dense[i].is_hole() {
                             a.dense[i] = Slot::undef();
                         }
@@ -972,7 +972,7 @@ impl Vm {
                 };
             }
             if let Some(v) = desc.value {
-                self.heap.get_mut(o).slots[slot as usize] = Slot::from(v);
+                self.heap.get_mut(o).slots[slot as usize] = Slot::of(v);
             }
             self.heap.set_attrs(o, slot, attrs);
         } else {
@@ -1237,7 +1237,7 @@ impl Vm {
             && let Some((slot, attrs)) = self.heap.find(o, &key)
             && attrs & (ACCESSOR | WRITABLE) == WRITABLE
         {
-            self.heap.get_mut(o).slots[slot as usize] = Slot::from(v);
+            self.heap.get_mut(o).slots[slot as usize] = Slot::of(v);
             return Ok(true);
         }
         // Arrays: dense fast path.
@@ -1249,7 +1249,7 @@ impl Vm {
         {
             let i = i as usize;
             if i < a.dense.len() && !a.dense[i].is_hole() {
-                a.dense[i] = Slot::from(v);
+                a.dense[i] = Slot::of(v);
                 return Ok(true);
             }
         }
@@ -1962,7 +1962,7 @@ impl Vm {
                 | crate::isa::Op::Await { dst, .. },
             ) = frame.code.ops.get(frame.pc - 1).copied()
             {
-                frame.regs[dst.0 as usize] = Slot::from(v);
+                frame.regs[dst.0 as usize] = Slot::of(v);
             }
         }
         self.frames.push(*frame);
@@ -2032,7 +2032,7 @@ impl Vm {
             && let Some(crate::isa::Op::Await { dst, .. }) =
                 frame.code.ops.get(frame.pc - 1).copied()
         {
-            frame.regs[dst.0 as usize] = Slot::from(v);
+            frame.regs[dst.0 as usize] = Slot::of(v);
         }
         self.frames.push(*frame);
         let base = self.frames.len() - 1;

@@ -21,7 +21,7 @@ impl Vm {
                     if self.fuel > 0
                         && let Some((pc, reg)) = self.frames[fi].handlers.pop()
                     {
-                        self.frames[fi].regs[reg as usize] = Slot::from(exc);
+                        self.frames[fi].regs[reg as usize] = Slot::of(exc);
                         self.frames[fi].pc = pc as usize;
                         break;
                     }
@@ -91,7 +91,7 @@ impl Vm {
                         (Some(x), Some(y)) => Slot::num($f(x, y)),
                         _ => {
                             let (x, y) = (r!($a).load(), r!($b).load());
-                            Slot::from($slow(self, &x, &y)?)
+                            Slot::of($slow(self, &x, &y)?)
                         }
                     }
                 }};
@@ -104,15 +104,15 @@ impl Vm {
                 self.acc_model.step_at(fi, pc, &op);
                 match op {
                     Op::Nop | Op::Debugger => {}
-                    Op::LoadK { dst, k } => r!(dst) = Slot::from(code.consts[k.0 as usize].clone()),
+                    Op::LoadK { dst, k } => r!(dst) = Slot::of(code.consts[k.0 as usize].clone()),
                     Op::LoadInt { dst, v } => r!(dst) = Slot::num(v.0 as f64),
                     Op::LoadUndef { dst } => r!(dst) = Slot::undef(),
-                    Op::LoadNull { dst } => r!(dst) = Slot::from(Value::Null),
+                    Op::LoadNull { dst } => r!(dst) = Slot::of(Value::Null),
                     Op::LoadTrue { dst } => r!(dst) = Slot::boolean(true),
                     Op::LoadFalse { dst } => r!(dst) = Slot::boolean(false),
                     Op::LoadEmpty { dst } => r!(dst) = Slot::hole(),
                     Op::LoadBigInt { dst, k } => {
-                        r!(dst) = Slot::from(code.consts[k.0 as usize].clone())
+                        r!(dst) = Slot::of(code.consts[k.0 as usize].clone())
                     }
                     Op::Mov { dst, src } => r!(dst) = r!(src).clone(),
                     Op::CheckTdz { src, k } => {
@@ -150,7 +150,7 @@ impl Vm {
                                     &format!("Cannot access '{name}' before initialization"),
                                 );
                             }
-                            r!(dst) = Slot::from(v.clone());
+                            r!(dst) = Slot::of(v.clone());
                             continue;
                         }
                         let g = self.realm.global.expect("global");
@@ -158,7 +158,7 @@ impl Vm {
                         if let Some(e) = code.ics[ic.0 as usize].probe(shape)
                             && e.holder == 0
                         {
-                            r!(dst) = Slot::from(self.heap.get(g).slots[e.slot as usize].clone());
+                            r!(dst) = self.heap.get(g).slots[e.slot as usize].clone();
                             continue;
                         }
                         let key = PropKey::Str(name.clone());
@@ -172,14 +172,14 @@ impl Vm {
                                     ..IcEntry::default()
                                 });
                             }
-                            r!(dst) = Slot::from(self.heap.get(g).slots[slot as usize].clone());
+                            r!(dst) = self.heap.get(g).slots[slot as usize].clone();
                             continue;
                         }
                         if self.has_property(g, &key)? {
                             let v = self.get(g, &key, &Value::Obj(g))?;
-                            r!(dst) = Slot::from(v);
+                            r!(dst) = Slot::of(v);
                         } else if matches!(op, Op::GetGlobalOpt { .. }) {
-                            r!(dst) = Slot::from(Value::Undefined);
+                            r!(dst) = Slot::of(Value::Undefined);
                         } else {
                             return self
                                 .throw(ErrorKind::Reference, &format!("{name} is not defined"));
@@ -285,7 +285,7 @@ impl Vm {
                     }
                     Op::NewCell { dst } => {
                         let c = self.heap.alloc(None, Class::Cell(Slot::hole()));
-                        r!(dst) = Slot::from(Value::Obj(c));
+                        r!(dst) = Slot::of(Value::Obj(c));
                     }
                     Op::GetCell { dst, cell } => {
                         let Some(c) = r!(cell).as_obj() else {
@@ -294,7 +294,7 @@ impl Vm {
                         let Class::Cell(v) = &self.heap.get(c).class else {
                             unreachable!()
                         };
-                        r!(dst) = Slot::from(v.clone());
+                        r!(dst) = v.clone();
                     }
                     Op::SetCell { cell, src } => {
                         let Some(c) = r!(cell).as_obj() else {
@@ -308,7 +308,7 @@ impl Vm {
                         let Class::Cell(v) = &self.heap.get(c).class else {
                             unreachable!()
                         };
-                        r!(dst) = Slot::from(v.clone());
+                        r!(dst) = v.clone();
                     }
                     Op::SetCap { idx, src } => {
                         let c = self.frames[fi].caps[idx.0 as usize];
@@ -317,7 +317,7 @@ impl Vm {
                     }
                     Op::CapCell { dst, idx } => {
                         let c = self.frames[fi].caps[idx.0 as usize];
-                        r!(dst) = Slot::from(Value::Obj(c));
+                        r!(dst) = Slot::of(Value::Obj(c));
                     }
                     Op::Closure { dst, f } => {
                         let child = code.funcs[f.0 as usize].clone();
@@ -335,7 +335,7 @@ impl Vm {
                             })
                             .collect();
                         let o = self.closure(child, caps);
-                        r!(dst) = Slot::from(Value::Obj(o));
+                        r!(dst) = Slot::of(Value::Obj(o));
                     }
                     Op::GetProp { dst, obj, k, ic } => {
                         let v = self.get_prop_ic(&code, fi, obj, k.0, ic.0)?;
@@ -392,7 +392,7 @@ impl Vm {
                         }
                         let k = self.to_key(&kv)?;
                         let v = self.get_v(&b, &k)?;
-                        r!(dst) = Slot::from(v);
+                        r!(dst) = Slot::of(v);
                     }
                     Op::SetElem { obj, key, src } => {
                         if let (Some(o), Some(n)) = (r!(obj).as_obj(), r!(key).as_num()) {
@@ -432,7 +432,7 @@ impl Vm {
                             let t = self.key_text(&k);
                             return self.type_err(&format!("Cannot delete property '{t}'"));
                         }
-                        r!(dst) = Slot::from(Value::Bool(ok));
+                        r!(dst) = Slot::of(Value::Bool(ok));
                     }
                     Op::DefineField { obj, key, src } => {
                         let (o, kv, v) = (r!(obj).load(), r!(key).load(), r!(src).load());
@@ -518,11 +518,11 @@ impl Vm {
                     }
                     Op::NewObject { dst } => {
                         let o = self.new_object();
-                        r!(dst) = Slot::from(Value::Obj(o));
+                        r!(dst) = Slot::of(Value::Obj(o));
                     }
                     Op::NewArray { dst } => {
                         let o = self.new_array(Vec::new());
-                        r!(dst) = Slot::from(Value::Obj(o));
+                        r!(dst) = Slot::of(Value::Obj(o));
                     }
                     Op::ArrayPush { arr, src } => {
                         let v = r!(src).clone();
@@ -551,7 +551,7 @@ impl Vm {
                         };
                         if let Class::Array(ad) = &mut self.heap.get_mut(a).class {
                             ad.len += items.len() as u32;
-                            ad.dense.extend(items.into_iter().map(Slot::from));
+                            ad.dense.extend(items.into_iter().map(Slot::of));
                         }
                     }
                     Op::CopyProps { dst, src, excl, n } => {
@@ -588,7 +588,7 @@ impl Vm {
                         let args =
                             crate::slot::values_of(&self.frames[fi].regs[a..a + argc.0 as usize]);
                         let v = self.call(&f, this, &args)?;
-                        r!(dst) = Slot::from(v);
+                        r!(dst) = Slot::of(v);
                     }
                     Op::CallSpread { dst, func, args } => {
                         self.tick(1)?;
@@ -600,7 +600,7 @@ impl Vm {
                         let av = r!(args).load();
                         let list = self.array_list(&av);
                         let v = self.call(&f, this, &list)?;
-                        r!(dst) = Slot::from(v);
+                        r!(dst) = Slot::of(v);
                     }
                     Op::New { dst, func, argc } => {
                         self.tick(1)?;
@@ -629,7 +629,7 @@ impl Vm {
                             continue 'frames;
                         }
                         let v = self.construct(&f, &args, &f)?;
-                        r!(dst) = Slot::from(v);
+                        r!(dst) = Slot::of(v);
                     }
                     Op::NewSpread { dst, func, args } => {
                         self.tick(1)?;
@@ -640,7 +640,7 @@ impl Vm {
                             return self.not_ctor(&code, pc, func);
                         }
                         let v = self.construct(&f, &list, &f)?;
-                        r!(dst) = Slot::from(v);
+                        r!(dst) = Slot::of(v);
                     }
                     Op::SuperCall { dst, args } => {
                         let av = r!(args).load();
@@ -655,7 +655,7 @@ impl Vm {
                         }
                         let nt = self.nearest_new_target(fi);
                         let v = self.construct(&sup, &list, &nt)?;
-                        r!(dst) = Slot::from(v);
+                        r!(dst) = Slot::of(v);
                     }
                     Op::GetSuper { dst, key, this } => {
                         let (kv, th) = (r!(key).load(), r!(this).load());
@@ -669,7 +669,7 @@ impl Vm {
                             Some(p) => self.get(p, &k, &th)?,
                             None => return self.type_err("super prototype is null"),
                         };
-                        r!(dst) = Slot::from(v);
+                        r!(dst) = Slot::of(v);
                     }
                     Op::SetSuper { key, src, this } => {
                         let (kv, v, th) = (r!(key).load(), r!(src).load(), r!(this).load());
@@ -696,9 +696,9 @@ impl Vm {
                                         "Derived constructors may only return object or undefined",
                                     );
                                 }
-                                Slot::from(frame.this.clone())
+                                Slot::of(frame.this.clone())
                             } else {
-                                Slot::from(frame.this.clone())
+                                Slot::of(frame.this.clone())
                             }
                         } else {
                             v
@@ -761,7 +761,7 @@ impl Vm {
                             (Some(x), Some(y)) => Slot::num(x + y),
                             _ => {
                                 let (x, y) = (r!(a).load(), r!(b).load());
-                                Slot::from(match (&x, &y) {
+                                Slot::of(match (&x, &y) {
                                     (Value::Str(x), Value::Str(y)) => Value::Str(x.concat(y)),
                                     _ => crate::ops::add(self, &x, &y)?,
                                 })
@@ -835,7 +835,7 @@ impl Vm {
                     Op::Eq { dst, a, b } | Op::Ne { dst, a, b } => {
                         let (x, y) = (r!(a).load(), r!(b).load());
                         let eq = self.loose_eq(&x, &y)?;
-                        r!(dst) = Slot::from(Value::Bool(eq == matches!(op, Op::Eq { .. })));
+                        r!(dst) = Slot::of(Value::Bool(eq == matches!(op, Op::Eq { .. })));
                     }
                     Op::StrictEq { dst, a, b } | Op::StrictNe { dst, a, b } => {
                         let eq = match r!(a).strict_eq_fast(&r!(b)) {
@@ -895,7 +895,7 @@ impl Vm {
                             && self.is_private(*s)
                         {
                             let has = self.get_own_property(o, &PropKey::Sym(*s)).is_some();
-                            r!(dst) = Slot::from(Value::Bool(has));
+                            r!(dst) = Slot::of(Value::Bool(has));
                             continue;
                         }
                         let key = self.to_key(&k)?;
@@ -912,7 +912,7 @@ impl Vm {
                             Some(n) => Slot::num(-n),
                             None => {
                                 let o = r!(src).load();
-                                Slot::from(match self.to_numeric(&o)? {
+                                Slot::of(match self.to_numeric(&o)? {
                                     Value::BigInt(b) => Value::BigInt(Rc::new(-(*b).clone())),
                                     Value::Num(n) => Value::Num(-n),
                                     _ => unreachable!(),
@@ -925,7 +925,7 @@ impl Vm {
                         if !r!(src).is_num() {
                             let o = r!(src).load();
                             let v = self.to_numeric(&o)?;
-                            r!(dst) = Slot::from(v);
+                            r!(dst) = Slot::of(v);
                         } else if dst != src {
                             r!(dst) = r!(src).clone();
                         }
@@ -943,16 +943,16 @@ impl Vm {
                             Value::Num(n) => Value::Num(!to_int32(n) as f64),
                             _ => unreachable!(),
                         };
-                        r!(dst) = Slot::from(v);
+                        r!(dst) = Slot::of(v);
                     }
                     Op::TypeOf { dst, src } => {
                         let t = self.type_of(&r!(src).load());
-                        r!(dst) = Slot::from(Value::str(t));
+                        r!(dst) = Slot::of(Value::str(t));
                     }
                     Op::Inc { dst, src } => {
                         let v = match r!(src).as_num() {
                             Some(n) => Slot::num(n + 1.0),
-                            None => Slot::from(match r!(src).load() {
+                            None => Slot::of(match r!(src).load() {
                                 Value::BigInt(b) => Value::BigInt(Rc::new((*b).clone() + 1)),
                                 _ => unreachable!(),
                             }),
@@ -962,7 +962,7 @@ impl Vm {
                     Op::Dec { dst, src } => {
                         let v = match r!(src).as_num() {
                             Some(n) => Slot::num(n - 1.0),
-                            None => Slot::from(match r!(src).load() {
+                            None => Slot::of(match r!(src).load() {
                                 Value::BigInt(b) => Value::BigInt(Rc::new((*b).clone() - 1)),
                                 _ => unreachable!(),
                             }),
@@ -973,15 +973,15 @@ impl Vm {
                         let o = r!(src).load();
                         if !matches!(o, Value::Str(_) | Value::Sym(_) | Value::Num(_)) {
                             let k = self.to_key(&o)?;
-                            r!(dst) = Slot::from(self.key_value(&k));
+                            r!(dst) = Slot::of(self.key_value(&k));
                         } else if dst != src {
-                            r!(dst) = Slot::from(o);
+                            r!(dst) = Slot::of(o);
                         }
                     }
                     Op::ToStr { dst, src } => {
                         let o = r!(src).load();
                         let s = self.to_string(&o)?;
-                        r!(dst) = Slot::from(Value::Str(s));
+                        r!(dst) = Slot::of(Value::Str(s));
                     }
                     Op::GetIter { dst, src, kind } => {
                         let v = r!(src).load();
@@ -990,33 +990,33 @@ impl Vm {
                         } else {
                             self.get_iterator(&v)?
                         };
-                        r!(dst) = Slot::from(it);
-                        r!(Reg(dst.0 + 1)) = Slot::from(next);
-                        r!(Reg(dst.0 + 2)) = Slot::from(Value::Bool(false));
+                        r!(dst) = Slot::of(it);
+                        r!(Reg(dst.0 + 1)) = Slot::of(next);
+                        r!(Reg(dst.0 + 2)) = Slot::of(Value::Bool(false));
                     }
                     Op::IterUnpack { dst, iter, done } => {
                         let res = r!(dst).load();
                         if !matches!(res, Value::Obj(_)) {
-                            r!(Reg(iter.0 + 2)) = Slot::from(Value::Bool(true));
+                            r!(Reg(iter.0 + 2)) = Slot::of(Value::Bool(true));
                             return self.type_err("iterator result is not an object");
                         }
                         let d = self.get_str(&res, "done");
                         let d = match d {
                             Ok(d) => d,
                             Err(e) => {
-                                r!(Reg(iter.0 + 2)) = Slot::from(Value::Bool(true));
+                                r!(Reg(iter.0 + 2)) = Slot::of(Value::Bool(true));
                                 return Err(e);
                             }
                         };
                         if d.truthy() {
-                            r!(Reg(iter.0 + 2)) = Slot::from(Value::Bool(true));
+                            r!(Reg(iter.0 + 2)) = Slot::of(Value::Bool(true));
                             self.frames[fi].pc = done.0 as usize;
                             continue;
                         }
                         match self.get_str(&res, "value") {
-                            Ok(v) => r!(dst) = Slot::from(v),
+                            Ok(v) => r!(dst) = Slot::of(v),
                             Err(e) => {
-                                r!(Reg(iter.0 + 2)) = Slot::from(Value::Bool(true));
+                                r!(Reg(iter.0 + 2)) = Slot::of(Value::Bool(true));
                                 return Err(e);
                             }
                         }
@@ -1032,43 +1032,43 @@ impl Vm {
                         let res = match self.call(&next, it, &[]) {
                             Ok(v) => v,
                             Err(e) => {
-                                r!(Reg(iter.0 + 2)) = Slot::from(Value::Bool(true));
+                                r!(Reg(iter.0 + 2)) = Slot::of(Value::Bool(true));
                                 return Err(e);
                             }
                         };
                         if is_async_loop {
                             // await the result object, then unpack in the AsyncIterUnpack path
-                            r!(dst) = Slot::from(res);
+                            r!(dst) = Slot::of(res);
                             continue;
                         }
                         if !matches!(res, Value::Obj(_)) {
-                            r!(Reg(iter.0 + 2)) = Slot::from(Value::Bool(true));
+                            r!(Reg(iter.0 + 2)) = Slot::of(Value::Bool(true));
                             return self.type_err("iterator result is not an object");
                         }
                         let d = match self.get_str(&res, "done") {
                             Ok(d) => d,
                             Err(e) => {
-                                r!(Reg(iter.0 + 2)) = Slot::from(Value::Bool(true));
+                                r!(Reg(iter.0 + 2)) = Slot::of(Value::Bool(true));
                                 return Err(e);
                             }
                         };
                         if d.truthy() {
-                            r!(Reg(iter.0 + 2)) = Slot::from(Value::Bool(true));
+                            r!(Reg(iter.0 + 2)) = Slot::of(Value::Bool(true));
                             self.frames[fi].pc = done.0 as usize;
                             continue;
                         }
                         let v = match self.get_str(&res, "value") {
                             Ok(v) => v,
                             Err(e) => {
-                                r!(Reg(iter.0 + 2)) = Slot::from(Value::Bool(true));
+                                r!(Reg(iter.0 + 2)) = Slot::of(Value::Bool(true));
                                 return Err(e);
                             }
                         };
-                        r!(dst) = Slot::from(v);
+                        r!(dst) = Slot::of(v);
                     }
                     Op::IterClose { iter } => {
                         if !r!(Reg(iter.0 + 2)).truthy() {
-                            r!(Reg(iter.0 + 2)) = Slot::from(Value::Bool(true));
+                            r!(Reg(iter.0 + 2)) = Slot::of(Value::Bool(true));
                             let it = r!(iter).load();
                             // Throw completions ignore errors from return(); the handler path
                             // rethrows the original exception right after.
@@ -1082,20 +1082,20 @@ impl Vm {
                     Op::ForInPrep { dst, src } => {
                         let v = r!(src).load();
                         let it = crate::builtins::for_in_iterator(self, &v)?;
-                        r!(dst) = Slot::from(it);
+                        r!(dst) = Slot::of(it);
                     }
                     Op::ForInNext { dst, iter, done } => {
                         let Some(it) = r!(iter).as_obj() else {
                             unreachable!()
                         };
                         match crate::builtins::for_in_next(self, it)? {
-                            Some(k) => r!(dst) = Slot::from(k),
+                            Some(k) => r!(dst) = Slot::of(k),
                             None => self.frames[fi].pc = done.0 as usize,
                         }
                     }
-                    Op::LoadThis { dst } => r!(dst) = Slot::from(self.frames[fi].this.clone()),
+                    Op::LoadThis { dst } => r!(dst) = Slot::of(self.frames[fi].this.clone()),
                     Op::LoadNewTarget { dst } => {
-                        r!(dst) = Slot::from(self.frames[fi].new_target.clone())
+                        r!(dst) = Slot::of(self.frames[fi].new_target.clone())
                     }
                     Op::LoadCallee { dst } => {
                         r!(dst) = self.frames[fi].callee.map(Slot::obj).unwrap_or_default()
@@ -1108,13 +1108,13 @@ impl Vm {
                                     Class::Function(f) => f.home,
                                     _ => None,
                                 });
-                        r!(dst) = Slot::from(h.map(Value::Obj).unwrap_or(Value::Undefined));
+                        r!(dst) = Slot::of(h.map(Value::Obj).unwrap_or(Value::Undefined));
                     }
                     Op::LoadArguments { dst } => {
                         let args = self.frames[fi].args.clone();
                         let callee = self.frames[fi].callee;
                         let o = crate::builtins::make_arguments(self, args, callee, code.strict);
-                        r!(dst) = Slot::from(Value::Obj(o));
+                        r!(dst) = Slot::of(Value::Obj(o));
                     }
                     Op::LoadRest { dst, from } => {
                         let rest: Vec<Value> = self.frames[fi]
@@ -1124,13 +1124,13 @@ impl Vm {
                             .cloned()
                             .collect();
                         let a = self.new_array(rest);
-                        r!(dst) = Slot::from(Value::Obj(a));
+                        r!(dst) = Slot::of(Value::Obj(a));
                     }
                     Op::ArgCount { dst } => {
-                        r!(dst) = Slot::from(Value::Num(self.frames[fi].args.len() as f64))
+                        r!(dst) = Slot::of(Value::Num(self.frames[fi].args.len() as f64))
                     }
                     Op::LoadArg { dst, i } => {
-                        r!(dst) = Slot::from(
+                        r!(dst) = Slot::of(
                             self.frames[fi]
                                 .args
                                 .get(i.0 as usize)
@@ -1161,7 +1161,7 @@ impl Vm {
                         return Ok(v);
                     }
                     Op::ResumeKind { dst } => {
-                        r!(dst) = Slot::from(Value::Num(self.frames[fi].resume_kind as f64));
+                        r!(dst) = Slot::of(Value::Num(self.frames[fi].resume_kind as f64));
                         self.frames[fi].resume_kind = 0;
                     }
                     Op::MakeClass {
@@ -1172,7 +1172,7 @@ impl Vm {
                     } => {
                         let (c, s) = (r!(ctor).load(), r!(sup).load());
                         let p = crate::builtins::make_class(self, &c, &s, flags.0 == 1)?;
-                        r!(dst) = Slot::from(Value::Obj(p));
+                        r!(dst) = Slot::of(Value::Obj(p));
                     }
                     Op::SetFields { ctor, init } => {
                         if let (Value::Obj(c), Value::Obj(i)) = (r!(ctor).load(), r!(init).load())
@@ -1196,20 +1196,20 @@ impl Vm {
                     }
                     Op::Template { dst, k } => {
                         let o = crate::builtins::template_object(self, &code, k.0 as usize);
-                        r!(dst) = Slot::from(Value::Obj(o));
+                        r!(dst) = Slot::of(Value::Obj(o));
                     }
                     Op::RegExp { dst, pattern } => {
                         let p = code.consts[pattern.0 as usize].clone();
                         let f = code.consts[pattern.0 as usize + 1].clone();
                         let o = crate::builtins::regexp_create(self, &p, &f)?;
-                        r!(dst) = Slot::from(o);
+                        r!(dst) = Slot::of(o);
                     }
                     Op::NewPrivate { dst, k } => {
                         let Value::Str(d) = code.consts[k.0 as usize].clone() else {
                             unreachable!()
                         };
                         let s = self.new_private(d);
-                        r!(dst) = Slot::from(Value::Sym(s));
+                        r!(dst) = Slot::of(Value::Sym(s));
                     }
                     Op::LoopHint => {
                         self.tick(1)?;
@@ -1361,11 +1361,11 @@ impl Vm {
                 return Ok(self.heap.get(holder).slots[e.slot as usize].clone());
             }
             let b = Value::Obj(o);
-            return self.get(o, &key, &b).map(Slot::from);
+            return self.get(o, &key, &b).map(Slot::of);
         }
         let b = base.load();
         let key = PropKey::Str(name.clone());
-        self.get_v(&b, &key).map(Slot::from)
+        self.get_v(&b, &key).map(Slot::of)
     }
 
     /// Whether `key` may name an exotic own property (array index or
@@ -1431,7 +1431,7 @@ impl Vm {
                     slot,
                     ..IcEntry::default()
                 });
-                self.heap.get_mut(o).slots[slot as usize] = Slot::from(v);
+                self.heap.get_mut(o).slots[slot as usize] = Slot::of(v);
                 return Ok(());
             }
             return self.put(&Value::Obj(o), key, v, code.strict);
