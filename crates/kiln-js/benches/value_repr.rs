@@ -11,7 +11,7 @@
 //! are plain 8-byte copies with no drop check. The enum carries `Rc`
 //! strings, so its clones and overwrites test the tag first. What this does
 //! not measure: the rest of the VM (calls, allocation, GC, built-ins) and the
-//! cost of moving strings into the GC heap. See ARCHITECTURE.md, "values".
+//! cost of moving strings into the GC heap. See ARCHITECTURE.md, "JavaScript: value representation".
 //!
 //! `cargo bench -p kiln-js --bench value_repr`
 

@@ -10,6 +10,7 @@
 //! Deleting a property or changing an attribute moves the object to its
 //! own *dictionary* shape, which is mutated in place and never cached.
 
+use crate::slot::Slot;
 use crate::value::{JsStr, ObjId, PropKey, SymId, Value};
 use rustc_hash::FxHashMap;
 use std::rc::Rc;
@@ -45,12 +46,12 @@ pub struct Shape {
 }
 
 /// Dense array storage (ECMA-262 §10.4.2 Array exotic objects): elements
-/// `0..dense.len()` live here (holes are `Value::Empty`); indices past it
+/// `0..dense.len()` live here (holes are `Empty`, [`Slot::is_hole`]); indices past it
 /// are ordinary properties in the shape.
 #[derive(Clone, Debug, Default)]
 pub struct ArrayData {
     /// Dense elements.
-    pub dense: Vec<Value>,
+    pub dense: Vec<Slot>,
     /// The `length` property.
     pub len: u32,
     /// Whether `length` is writable.
@@ -207,7 +208,7 @@ pub enum Class {
     /// A function.
     Function(Box<Func>),
     /// A captured variable's cell.
-    Cell(Value),
+    Cell(Slot),
     /// An accessor pair held in an accessor property's slot.
     Accessor(Value, Value),
     /// Boolean wrapper.
@@ -248,7 +249,7 @@ pub struct Obj {
     /// Hidden class.
     pub shape: ShapeId,
     /// Property values in shape order.
-    pub slots: Vec<Value>,
+    pub slots: Vec<Slot>,
     /// \[\[Extensible\]\].
     pub extensible: bool,
     /// Some shape has this object as its prototype: structural changes to it
@@ -423,7 +424,7 @@ impl Heap {
             let s = self.transition(shape, key, attrs);
             self.get_mut(id).shape = s;
         }
-        self.get_mut(id).slots.push(value);
+        self.get_mut(id).slots.push(Slot::of(value));
     }
 
     /// Moves the object to its own dictionary shape.
@@ -518,10 +519,10 @@ impl Heap {
             self.marks[i] = true;
             let o = &self.objs[i];
             for v in &o.slots {
-                push_val(v, &mut stack);
+                stack.extend(v.as_obj());
             }
             match &o.class {
-                Class::Array(a) => a.dense.iter().for_each(|v| push_val(v, &mut stack)),
+                Class::Array(a) => stack.extend(a.dense.iter().filter_map(Slot::as_obj)),
                 Class::Function(f) => {
                     match &f.kind {
                         FuncKind::Closure { caps, code } => {
@@ -540,7 +541,8 @@ impl Heap {
                     stack.extend(f.home);
                     stack.extend(f.fields);
                 }
-                Class::Cell(v) | Class::BigInt(v) => push_val(v, &mut stack),
+                Class::Cell(v) => stack.extend(v.as_obj()),
+                Class::BigInt(v) => push_val(v, &mut stack),
                 Class::Accessor(g, s) => {
                     push_val(g, &mut stack);
                     push_val(s, &mut stack);

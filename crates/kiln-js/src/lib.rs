@@ -29,11 +29,13 @@ pub mod heap;
 pub mod ic;
 pub mod isa;
 pub mod ops;
+pub mod slot;
 pub mod value;
 pub mod vm;
 
 use std::rc::Rc;
 
+pub use slot::Slot;
 pub use value::Value;
 pub use vm::Vm;
 

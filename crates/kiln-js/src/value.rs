@@ -17,7 +17,8 @@ pub struct SymId(pub u32);
 ///
 /// A thin pointer (`Rc<Vec<u16>>`, 8 bytes) rather than `Rc<[u16]>` (a 16-byte
 /// fat pointer), so that [`Value`] stays 16 bytes; the cost is one more
-/// indirection to reach the units (see ARCHITECTURE.md, "values").
+/// indirection to reach the units (see ARCHITECTURE.md, "JavaScript: value
+/// representation"); in the NaN-boxed [`crate::slot::Slot`] it is the 48-bit payload.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct JsStr(pub Rc<Vec<u16>>);
 
@@ -145,7 +146,8 @@ pub enum Value {
     Empty,
 }
 
-// Registers, object slots and array elements are all `Value`s: keep it two words.
+// Built-ins pass `Value`s around, and in the enum build (`--no-default-features`)
+// registers, object slots and array elements are `Value`s too: keep it two words.
 const _: () = assert!(std::mem::size_of::<Value>() == 16);
 
 impl Value {
@@ -160,6 +162,24 @@ impl Value {
             Value::Obj(o) => Some(*o),
             _ => None,
         }
+    }
+    /// The Number, if this is one.
+    #[inline(always)]
+    pub fn as_num(&self) -> Option<f64> {
+        match self {
+            Value::Num(n) => Some(*n),
+            _ => None,
+        }
+    }
+    /// True for a Number.
+    #[inline(always)]
+    pub fn is_num(&self) -> bool {
+        matches!(self, Value::Num(_))
+    }
+    /// True for the internal `Empty` marker (TDZ binding or array hole).
+    #[inline(always)]
+    pub fn is_hole(&self) -> bool {
+        matches!(self, Value::Empty)
     }
     /// True for `undefined` and `null`.
     pub fn is_nullish(&self) -> bool {

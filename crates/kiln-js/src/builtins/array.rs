@@ -2,6 +2,7 @@
 //! Methods are generic over array-likes; dense arrays take fast paths.
 
 use super::*;
+use crate::slot::Slot;
 
 pub(super) fn install(vm: &mut Vm) {
     let op = vm.realm.object_proto;
@@ -89,10 +90,10 @@ pub(crate) fn get_i(vm: &mut Vm, o: ObjId, i: f64) -> Res<Value> {
     vm.tick(4)?;
     if let Class::Array(a) = &vm.heap.get(o).class
         && let Some(v) = a.dense.get(i as usize)
-        && !matches!(v, Value::Empty)
+        && !v.is_hole()
         && i < 4294967295.0
     {
-        return Ok(v.clone());
+        return Ok(v.load());
     }
     vm.get(o, &idx_key(i), &Value::Obj(o))
 }
@@ -107,7 +108,7 @@ fn has_i(vm: &mut Vm, o: ObjId, i: f64) -> Res<bool> {
     vm.tick(4)?;
     if let Class::Array(a) = &vm.heap.get(o).class
         && let Some(v) = a.dense.get(i as usize)
-        && !matches!(v, Value::Empty)
+        && !v.is_hole()
     {
         return Ok(true);
     }
@@ -154,15 +155,15 @@ fn array_ctor(vm: &mut Vm, this: Value, args: &[Value], callee: ObjId) -> Res<Va
             if let Class::Array(d) = &mut vm.heap.get_mut(a).class {
                 d.len = n as u32;
                 if n <= 1_000_000.0 {
-                    d.dense = vec![Value::Empty; n as usize];
+                    d.dense = (0..n as usize).map(|_| Slot::hole()).collect();
                 }
             }
         } else if let Class::Array(d) = &mut vm.heap.get_mut(a).class {
-            d.dense.push(args[0].clone());
+            d.dense.push(Slot::of(args[0].clone()));
             d.len = 1;
         }
     } else if let Class::Array(d) = &mut vm.heap.get_mut(a).class {
-        d.dense = args.to_vec();
+        d.dense = crate::slot::slots_of(args);
         d.len = args.len() as u32;
     }
     Ok(Value::Obj(a))
@@ -218,7 +219,7 @@ fn from(vm: &mut Vm, _: Value, args: &[Value], _: ObjId) -> Res<Value> {
 /// Appends to a dense array.
 pub(crate) fn array_push(vm: &mut Vm, a: ObjId, v: Value) {
     if let Class::Array(d) = &mut vm.heap.get_mut(a).class {
-        d.dense.push(v);
+        d.dense.push(Slot::of(v));
         d.len = d.dense.len() as u32;
     }
 }
@@ -234,7 +235,7 @@ fn push(vm: &mut Vm, this: Value, args: &[Value], _: ObjId) -> Res<Value> {
         let Class::Array(d) = &mut vm.heap.get_mut(o).class else {
             unreachable!()
         };
-        d.dense.extend_from_slice(args);
+        d.dense.extend(args.iter().cloned().map(Slot::of));
         d.len = d.dense.len() as u32;
         return Ok(Value::Num(d.len as f64));
     }
@@ -256,11 +257,11 @@ fn pop(vm: &mut Vm, this: Value, _: &[Value], _: ObjId) -> Res<Value> {
         && !d.sparse
         && d.len_writable
         && d.dense.len() == d.len as usize
-        && d.dense.last().is_some_and(|v| !matches!(v, Value::Empty))
+        && d.dense.last().is_some_and(|v| !v.is_hole())
     {
         let v = d.dense.pop().unwrap_or_default();
         d.len -= 1;
-        return Ok(v);
+        return Ok(v.into_value());
     }
     let (o, n) = this_obj(vm, &this)?;
     if n == 0.0 {
@@ -281,14 +282,14 @@ fn shift(vm: &mut Vm, this: Value, _: &[Value], _: ObjId) -> Res<Value> {
         && !d.sparse
         && d.len_writable
         && d.dense.len() == d.len as usize
-        && !d.dense.iter().any(|v| matches!(v, Value::Empty))
+        && !d.dense.iter().any(|v| v.is_hole())
     {
         if d.dense.is_empty() {
             return Ok(Value::Undefined);
         }
         let v = d.dense.remove(0);
         d.len -= 1;
-        return Ok(v);
+        return Ok(v.into_value());
     }
     let (o, n) = this_obj(vm, &this)?;
     if n == 0.0 {
@@ -641,7 +642,9 @@ fn map(vm: &mut Vm, this: Value, args: &[Value], _: ObjId) -> Res<Value> {
     let a = vm.new_array(Vec::new());
     if let Class::Array(d) = &mut vm.heap.get_mut(a).class {
         d.len = n.min(4294967295.0) as u32;
-        d.dense = vec![Value::Empty; (n as usize).min(1 << 24)];
+        d.dense = (0..(n as usize).min(1 << 24))
+            .map(|_| Slot::hole())
+            .collect();
     }
     vm.temp_roots.push(Value::Obj(a));
     let r = each_present(vm, this, args, |vm, _, i, r| {

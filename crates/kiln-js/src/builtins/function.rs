@@ -152,9 +152,9 @@ pub(crate) fn list_from_array_like(vm: &mut Vm, v: &Value) -> Res<Vec<Value>> {
     if let Class::Array(a) = &vm.heap.get(*o).class
         && !a.sparse
         && a.dense.len() == a.len as usize
-        && !a.dense.iter().any(|x| matches!(x, Value::Empty))
+        && !a.dense.iter().any(|x| x.is_hole())
     {
-        return Ok(a.dense.clone());
+        return Ok(crate::slot::values_of(&a.dense));
     }
     let n = vm.length_of(v)?;
     if n > 1e7 {
@@ -247,7 +247,7 @@ fn to_string(vm: &mut Vm, this: Value, _: &[Value], _: ObjId) -> Res<Value> {
             }
             _ => {
                 let name = match vm.heap.find(o, &key("name")) {
-                    Some((s, _)) => match &vm.heap.get(o).slots[s as usize] {
+                    Some((s, _)) => match &vm.heap.get(o).slots[s as usize].load() {
                         Value::Str(s) => s.to_rust(),
                         _ => String::new(),
                     },

@@ -69,7 +69,7 @@ fn prim(vm: &Vm, v: &Value, top: bool) -> Option<String> {
 
 fn own_data(vm: &Vm, o: ObjId, key: &str) -> Option<Value> {
     let (s, a) = vm.heap.find(o, &PropKey::from_str(key))?;
-    (a & ACCESSOR == 0).then(|| vm.heap.get(o).slots[s as usize].clone())
+    (a & ACCESSOR == 0).then(|| vm.heap.get(o).slots[s as usize].load())
 }
 
 fn proto_data(vm: &Vm, o: ObjId, key: &str) -> Option<Value> {
@@ -223,9 +223,7 @@ fn fmt(vm: &mut Vm, v: &Value, depth: usize, seen: &mut Vec<ObjId>, top: bool) -
             let len = a.len as usize;
             let mut holes = 0;
             for (i, x) in dense.iter().enumerate().take(100) {
-                if matches!(x, Value::Empty)
-                    && vm.heap.find(o, &PropKey::from_index(i as u32)).is_none()
-                {
+                if x.is_hole() && vm.heap.find(o, &PropKey::from_index(i as u32)).is_none() {
                     holes += 1;
                     continue;
                 }
@@ -236,10 +234,10 @@ fn fmt(vm: &mut Vm, v: &Value, depth: usize, seen: &mut Vec<ObjId>, top: bool) -
                     ));
                     holes = 0;
                 }
-                let x = if matches!(x, Value::Empty) {
+                let x = if x.is_hole() {
                     own_data(vm, o, &i.to_string()).unwrap_or_default()
                 } else {
-                    x.clone()
+                    x.load()
                 };
                 items.push(fmt(vm, &x, depth + 1, seen, false));
             }
@@ -295,7 +293,7 @@ fn fmt(vm: &mut Vm, v: &Value, depth: usize, seen: &mut Vec<ObjId>, top: bool) -
             continue;
         } else {
             match vm.heap.find(o, &k) {
-                Some((s, _)) => vm.heap.get(o).slots[s as usize].clone(),
+                Some((s, _)) => vm.heap.get(o).slots[s as usize].load(),
                 None => continue,
             }
         };

@@ -52,7 +52,7 @@ pub(crate) fn slot(vm: &Vm, callee: ObjId, i: usize) -> Value {
 /// True when a native was entered through \[\[Construct\]\] (`this` is the Empty marker).
 #[inline]
 pub(crate) fn is_construct(this: &Value) -> bool {
-    matches!(this, Value::Empty)
+    this.is_hole()
 }
 
 /// The string key `s`.
@@ -345,7 +345,7 @@ pub fn make_arguments(vm: &mut Vm, args: Vec<Value>, callee: Option<ObjId>, stri
         && let Some(v) = vm
             .heap
             .find(ap, &key("values"))
-            .map(|(s, _)| vm.heap.get(ap).slots[s as usize].clone())
+            .map(|(s, _)| vm.heap.get(ap).slots[s as usize].load())
     {
         vm.heap.add_prop(o, PropKey::Sym(it), v, METHOD_ATTRS);
     }
@@ -387,7 +387,7 @@ pub fn make_class(vm: &mut Vm, ctor: &Value, sup: &Value, has_heritage: bool) ->
     vm.heap.set_proto(*c, ctor_parent);
     let pk = key("prototype");
     if let Some((s, _)) = vm.heap.find(*c, &pk) {
-        vm.heap.get_mut(*c).slots[s as usize] = Value::Obj(proto);
+        vm.heap.get_mut(*c).slots[s as usize] = crate::slot::Slot::obj(proto);
         vm.heap.set_attrs(*c, s, 0);
     } else {
         vm.heap.add_prop(*c, pk, Value::Obj(proto), 0);

@@ -550,7 +550,7 @@ pub(super) fn install_reflect(vm: &mut Vm) {
     let c = vm
         .heap
         .find(g, &key("Object"))
-        .map(|(s, _)| vm.heap.get(g).slots[s as usize].clone());
+        .map(|(s, _)| vm.heap.get(g).slots[s as usize].load());
     if let Some(Value::Obj(c)) = c {
         vm.def_fn(c, "hasOwn", 2, has_own);
     }

@@ -3,6 +3,7 @@
 //! iterators (§27.1.4).
 
 use super::*;
+use crate::slot::Slot;
 use crate::vm::Suspend;
 
 pub(super) fn install(vm: &mut Vm) {
@@ -55,7 +56,7 @@ fn is_promise(vm: &Vm, v: &Value) -> Option<ObjId> {
 
 /// CreateResolvingFunctions (§27.2.1.3): (resolve, reject) sharing one "already resolved" cell.
 fn resolving_functions(vm: &mut Vm, p: ObjId) -> (Value, Value) {
-    let cell = vm.heap.alloc(None, Class::Cell(Value::Bool(false)));
+    let cell = vm.heap.alloc(None, Class::Cell(Slot::boolean(false)));
     let r = vm.native_with(
         "",
         1,
@@ -81,7 +82,7 @@ fn take_once(vm: &mut Vm, callee: ObjId) -> Option<ObjId> {
         if v.truthy() {
             return None;
         }
-        *v = Value::Bool(true);
+        *v = Slot::boolean(true);
     }
     Some(p)
 }
@@ -254,8 +255,8 @@ fn new_capability(vm: &mut Vm, c: &Value) -> Res<(Value, Value, Value)> {
         .add_prop(rec, key("reject"), Value::Undefined, DEFAULT_ATTRS);
     let exec = vm.native_with("", 2, capability_executor, false, vec![Value::Obj(rec)]);
     let p = vm.construct(c, &[Value::Obj(exec)], c)?;
-    let r = vm.heap.get(rec).slots[0].clone();
-    let j = vm.heap.get(rec).slots[1].clone();
+    let r = vm.heap.get(rec).slots[0].load();
+    let j = vm.heap.get(rec).slots[1].load();
     if !vm.is_callable(&r) || !vm.is_callable(&j) {
         return vm.type_err("Promise resolve or reject function is not callable");
     }
@@ -269,8 +270,8 @@ fn capability_executor(vm: &mut Vm, _: Value, args: &[Value], callee: ObjId) -> 
     if !vm.heap.get(rec).slots[0].is_undefined() || !vm.heap.get(rec).slots[1].is_undefined() {
         return vm.type_err("Promise executor has already been invoked");
     }
-    vm.heap.get_mut(rec).slots[0] = arg(args, 0);
-    vm.heap.get_mut(rec).slots[1] = arg(args, 1);
+    vm.heap.get_mut(rec).slots[0] = Slot::of(arg(args, 0));
+    vm.heap.get_mut(rec).slots[1] = Slot::of(arg(args, 1));
     Ok(Value::Undefined)
 }
 
@@ -431,7 +432,7 @@ fn combinator_body(
     vm.temp_roots.push(it.clone());
     let values = Value::Obj(vm.new_array(Vec::new()));
     vm.temp_roots.push(values.clone());
-    let counter = Value::Obj(vm.heap.alloc(None, Class::Cell(Value::Num(1.0))));
+    let counter = Value::Obj(vm.heap.alloc(None, Class::Cell(Slot::num(1.0))));
     vm.temp_roots.push(counter.clone());
     let mut i = 0u32;
     while let Some(item) = vm.iter_step(&it, &next)? {
@@ -441,7 +442,7 @@ fn combinator_body(
             }
             let np = vm.call(&resolve, c.clone(), &[item])?;
             let elem = |vm: &mut Vm, k: u8| {
-                let done = vm.heap.alloc(None, Class::Cell(Value::Bool(false)));
+                let done = vm.heap.alloc(None, Class::Cell(Slot::boolean(false)));
                 Value::Obj(vm.native_with(
                     "",
                     1,
@@ -489,10 +490,11 @@ fn combinator_body(
 
 fn bump(vm: &mut Vm, counter: &Value, d: f64) -> f64 {
     if let Value::Obj(c) = counter
-        && let Class::Cell(Value::Num(n)) = &mut vm.heap.get_mut(*c).class
+        && let Class::Cell(cell) = &mut vm.heap.get_mut(*c).class
+        && let Some(n) = cell.as_num()
     {
-        *n += d;
-        return *n;
+        *cell = Slot::num(n + d);
+        return n + d;
     }
     0.0
 }
@@ -521,7 +523,7 @@ fn element_fn(vm: &mut Vm, _: Value, args: &[Value], callee: ObjId) -> Res<Value
         if v.truthy() {
             return Ok(Value::Undefined);
         }
-        *v = Value::Bool(true);
+        *v = Slot::boolean(true);
     }
     let (values, idx, counter) = (
         slot(vm, callee, 0),

@@ -7,6 +7,7 @@ mod run;
 
 use crate::compiler::{Code, FnKind};
 use crate::heap::*;
+use crate::slot::Slot;
 use crate::value::*;
 use rustc_hash::FxHashMap;
 use std::rc::Rc;
@@ -17,7 +18,7 @@ pub struct Frame {
     /// The running code.
     pub code: Rc<Code>,
     /// Registers.
-    pub regs: Vec<Value>,
+    pub regs: Vec<Slot>,
     /// Next instruction.
     pub pc: usize,
     /// `this` (Empty in a derived constructor before `super()`).
@@ -43,12 +44,12 @@ pub struct Frame {
 impl Frame {
     /// Pushes the objects this frame references onto a GC mark stack.
     pub fn trace(&self, out: &mut Vec<ObjId>) {
+        out.extend(self.regs.iter().filter_map(Slot::as_obj));
         let mut push = |v: &Value| {
             if let Value::Obj(o) = v {
                 out.push(*o);
             }
         };
-        self.regs.iter().for_each(&mut push);
         self.args.iter().for_each(&mut push);
         push(&self.this);
         push(&self.new_target);
@@ -234,6 +235,8 @@ pub struct Vm {
     /// Empty register/argument vectors of returned frames, reused by the next
     /// calls so that a call does not allocate (see ARCHITECTURE.md, frames).
     pub(crate) vec_pool: Vec<Vec<Value>>,
+    /// Emptied register vectors of returned frames (same bounds as `vec_pool`).
+    pub(crate) reg_pool: Vec<Vec<Slot>>,
     /// Maximum nesting of Rust-level re-entries (each native → JS call and
     /// generator resumption nests the dispatch loop); deeper is a RangeError.
     /// Default [`MAX_NATIVE_DEPTH`]; embedders running on a big stack may raise
@@ -286,6 +289,7 @@ impl Vm {
             saved_frame: None,
             ic_stats: crate::ic::IcStats::default(),
             vec_pool: Vec::new(),
+            reg_pool: Vec::new(),
             max_native_depth: MAX_NATIVE_DEPTH,
             max_stack_bytes: MAX_STACK_BYTES,
             stack_base: 0,
@@ -310,7 +314,7 @@ impl Vm {
         let global = Value::Obj(self.realm.global.expect("global"));
         let frame = Frame {
             code,
-            regs: vec![Value::Undefined; n],
+            regs: (0..n).map(|_| Slot::undef()).collect(),
             pc: 0,
             this: global,
             callee: None,
@@ -417,7 +421,7 @@ impl Vm {
         self.heap.alloc(
             self.realm.array_proto,
             Class::Array(ArrayData {
-                dense: items,
+                dense: items.into_iter().map(Slot::of).collect(),
                 len,
                 len_writable: true,
                 sparse: false,
@@ -645,10 +649,10 @@ impl Vm {
                 if let Some(i) = key.as_index() {
                     if !a.sparse && (i as usize) < a.dense.len() {
                         let v = &a.dense[i as usize];
-                        if matches!(v, Value::Empty) {
+                        if v.is_hole() {
                             return None;
                         }
-                        return Some(PropDesc::data(v.clone(), DEFAULT_ATTRS));
+                        return Some(PropDesc::data(v.load(), DEFAULT_ATTRS));
                     }
                 } else if matches!(key, PropKey::Str(s) if s.units() == [108, 101, 110, 103, 116, 104])
                 {
@@ -677,8 +681,8 @@ impl Vm {
         let (slot, attrs) = self.heap.find(o, key)?;
         let v = &obj.slots[slot as usize];
         if attrs & ACCESSOR != 0 {
-            if let Value::Obj(p) = v
-                && let Class::Accessor(g, s) = &self.heap.get(*p).class
+            if let Some(p) = v.as_obj()
+                && let Class::Accessor(g, s) = &self.heap.get(p).class
             {
                 return Some(PropDesc {
                     value: None,
@@ -691,7 +695,7 @@ impl Vm {
             }
             return None;
         }
-        Some(PropDesc::data(v.clone(), attrs))
+        Some(PropDesc::data(v.load(), attrs))
     }
 
     /// \[\[DefineOwnProperty\]\] (§10.1.6.3 ValidateAndApplyPropertyDescriptor; §10.4.2.1 arrays).
@@ -727,12 +731,12 @@ impl Vm {
                     if let Class::Array(a) = &mut self.heap.get_mut(o).class {
                         let i = i as usize;
                         if i >= a.dense.len() {
-                            a.dense.resize(i + 1, Value::Empty);
+                            a.dense.resize(i + 1, Slot::hole());
                         }
                         if let Some(v) = desc.value {
-                            a.dense[i] = v;
-                        } else if matches!(a.dense[i], Value::Empty) {
-                            a.dense[i] = Value::Undefined;
+                            a.dense[i] = Slot::of(v);
+                        } else if a.dense[i].is_hole() {
+                            a.dense[i] = Slot::undef();
                         }
                         if i as u32 >= a.len {
                             a.len = i as u32 + 1;
@@ -774,9 +778,13 @@ impl Vm {
             _ => return,
         };
         for (i, v) in dense.into_iter().enumerate() {
-            if !matches!(v, Value::Empty) {
-                self.heap
-                    .add_prop(o, PropKey::from_index(i as u32), v, DEFAULT_ATTRS);
+            if !v.is_hole() {
+                self.heap.add_prop(
+                    o,
+                    PropKey::from_index(i as u32),
+                    v.into_value(),
+                    DEFAULT_ATTRS,
+                );
             }
         }
     }
@@ -950,11 +958,11 @@ impl Vm {
             );
             attrs &= !WRITABLE;
             self.heap.set_attrs(o, slot, attrs | ACCESSOR);
-            self.heap.get_mut(o).slots[slot as usize] = Value::Obj(pair);
+            self.heap.get_mut(o).slots[slot as usize] = Slot::obj(pair);
         } else if desc.is_data() || !cur.is_accessor() {
             if cur.is_accessor() {
                 attrs &= !WRITABLE;
-                self.heap.get_mut(o).slots[slot as usize] = Value::Undefined;
+                self.heap.get_mut(o).slots[slot as usize] = Slot::undef();
             }
             if let Some(w) = desc.writable {
                 attrs = if w {
@@ -964,7 +972,7 @@ impl Vm {
                 };
             }
             if let Some(v) = desc.value {
-                self.heap.get_mut(o).slots[slot as usize] = v;
+                self.heap.get_mut(o).slots[slot as usize] = Slot::of(v);
             }
             self.heap.set_attrs(o, slot, attrs);
         } else {
@@ -1005,7 +1013,7 @@ impl Vm {
                         if i + 1 == a.dense.len() {
                             a.dense.pop();
                         } else {
-                            a.dense[i] = Value::Empty;
+                            a.dense[i] = Slot::hole();
                         }
                     }
                     return Ok(true);
@@ -1047,7 +1055,7 @@ impl Vm {
         match &self.heap.get(o).class {
             Class::Array(a) => {
                 for (i, v) in a.dense.iter().enumerate() {
-                    if !matches!(v, Value::Empty) {
+                    if !v.is_hole() {
                         idx.push(i as u32);
                     }
                 }
@@ -1112,7 +1120,7 @@ impl Vm {
                 return Ok(v);
             }
             if let Some((slot, attrs)) = self.heap.find(cur, key) {
-                let v = self.heap.get(cur).slots[slot as usize].clone();
+                let v = self.heap.get(cur).slots[slot as usize].load();
                 if attrs & ACCESSOR != 0 {
                     let getter = match &v {
                         Value::Obj(p) => match &self.heap.get(*p).class {
@@ -1181,7 +1189,7 @@ impl Vm {
                 let k = self.key_text(key);
                 self.type_err(&format!(
                     "Cannot read properties of {} (reading '{k}')",
-                    if v.is_undefined() || matches!(v, Value::Empty) {
+                    if v.is_undefined() || v.is_hole() {
                         "undefined"
                     } else {
                         "null"
@@ -1229,7 +1237,7 @@ impl Vm {
             && let Some((slot, attrs)) = self.heap.find(o, &key)
             && attrs & (ACCESSOR | WRITABLE) == WRITABLE
         {
-            self.heap.get_mut(o).slots[slot as usize] = v;
+            self.heap.get_mut(o).slots[slot as usize] = Slot::of(v);
             return Ok(true);
         }
         // Arrays: dense fast path.
@@ -1240,8 +1248,8 @@ impl Vm {
             && let Some(i) = key.as_index()
         {
             let i = i as usize;
-            if i < a.dense.len() && !matches!(a.dense[i], Value::Empty) {
-                a.dense[i] = v;
+            if i < a.dense.len() && !a.dense[i].is_hole() {
+                a.dense[i] = Slot::of(v);
                 return Ok(true);
             }
         }
@@ -1562,12 +1570,16 @@ impl Vm {
     /// (emptied; oversized ones are freed, the pool is bounded).
     #[inline]
     pub(crate) fn recycle_frame(&mut self, f: Frame) {
-        let Frame { regs, args, .. } = f;
-        for mut v in [regs, args] {
-            if self.vec_pool.len() < 256 && v.capacity() <= 1024 {
-                v.clear();
-                self.vec_pool.push(v);
-            }
+        let Frame {
+            mut regs, mut args, ..
+        } = f;
+        if self.reg_pool.len() < 256 && regs.capacity() <= 1024 {
+            regs.clear();
+            self.reg_pool.push(regs);
+        }
+        if self.vec_pool.len() < 256 && args.capacity() <= 1024 {
+            args.clear();
+            self.vec_pool.push(args);
         }
     }
 
@@ -1594,8 +1606,8 @@ impl Vm {
             }
         };
         let n = code.nregs as usize;
-        let mut regs = self.take_vec();
-        regs.resize(n, Value::Undefined);
+        let mut regs = self.reg_pool.pop().unwrap_or_default();
+        regs.resize(n, Slot::undef());
         Ok(Frame {
             code,
             regs,
@@ -1802,10 +1814,10 @@ impl Vm {
                 .dense
                 .iter()
                 .map(|x| {
-                    if matches!(x, Value::Empty) {
+                    if x.is_hole() {
                         Value::Undefined
                     } else {
-                        x.clone()
+                        x.load()
                     }
                 })
                 .chain(std::iter::repeat_n(
@@ -1845,8 +1857,8 @@ impl Vm {
             return false;
         };
         let f = &self.heap.get(ap).slots[slot as usize];
-        let Value::Obj(fo) = f else { return false };
-        let is_values = matches!(&self.heap.get(*fo).class, Class::Function(func)
+        let Some(fo) = f.as_obj() else { return false };
+        let is_values = matches!(&self.heap.get(fo).class, Class::Function(func)
             if matches!(func.kind, FuncKind::Native { f, .. } if f as *const () as usize == crate::builtins::array_values as *const () as usize));
         if !is_values {
             return false;
@@ -1858,7 +1870,7 @@ impl Vm {
         match self.heap.find(aip, &PropKey::from_str("next")) {
             Some((slot, _)) => {
                 let f = &self.heap.get(aip).slots[slot as usize];
-                matches!(f, Value::Obj(fo) if matches!(&self.heap.get(*fo).class, Class::Function(func)
+                matches!(f.as_obj(), Some(fo) if matches!(&self.heap.get(fo).class, Class::Function(func)
                     if matches!(func.kind, FuncKind::Native { f, .. } if f as *const () as usize == crate::builtins::array_iter_next as *const () as usize)))
             }
             None => false,
@@ -1950,7 +1962,7 @@ impl Vm {
                 | crate::isa::Op::Await { dst, .. },
             ) = frame.code.ops.get(frame.pc - 1).copied()
             {
-                frame.regs[dst.0 as usize] = v;
+                frame.regs[dst.0 as usize] = Slot::of(v);
             }
         }
         self.frames.push(*frame);
@@ -2020,7 +2032,7 @@ impl Vm {
             && let Some(crate::isa::Op::Await { dst, .. }) =
                 frame.code.ops.get(frame.pc - 1).copied()
         {
-            frame.regs[dst.0 as usize] = v;
+            frame.regs[dst.0 as usize] = Slot::of(v);
         }
         self.frames.push(*frame);
         let base = self.frames.len() - 1;

@@ -21,7 +21,7 @@ impl Vm {
                     if self.fuel > 0
                         && let Some((pc, reg)) = self.frames[fi].handlers.pop()
                     {
-                        self.frames[fi].regs[reg as usize] = exc;
+                        self.frames[fi].regs[reg as usize] = Slot::of(exc);
                         self.frames[fi].pc = pc as usize;
                         break;
                     }
@@ -87,11 +87,11 @@ impl Vm {
             }
             macro_rules! num2 {
                 ($a:expr, $b:expr, $f:expr, $slow:expr) => {{
-                    match (&r!($a), &r!($b)) {
-                        (Value::Num(x), Value::Num(y)) => Value::Num($f(*x, *y)),
+                    match (r!($a).as_num(), r!($b).as_num()) {
+                        (Some(x), Some(y)) => Slot::num($f(x, y)),
                         _ => {
-                            let (x, y) = (r!($a).clone(), r!($b).clone());
-                            $slow(self, &x, &y)?
+                            let (x, y) = (r!($a).load(), r!($b).load());
+                            Slot::of($slow(self, &x, &y)?)
                         }
                     }
                 }};
@@ -104,17 +104,19 @@ impl Vm {
                 self.acc_model.step_at(fi, pc, &op);
                 match op {
                     Op::Nop | Op::Debugger => {}
-                    Op::LoadK { dst, k } => r!(dst) = code.consts[k.0 as usize].clone(),
-                    Op::LoadInt { dst, v } => r!(dst) = Value::Num(v.0 as f64),
-                    Op::LoadUndef { dst } => r!(dst) = Value::Undefined,
-                    Op::LoadNull { dst } => r!(dst) = Value::Null,
-                    Op::LoadTrue { dst } => r!(dst) = Value::Bool(true),
-                    Op::LoadFalse { dst } => r!(dst) = Value::Bool(false),
-                    Op::LoadEmpty { dst } => r!(dst) = Value::Empty,
-                    Op::LoadBigInt { dst, k } => r!(dst) = code.consts[k.0 as usize].clone(),
+                    Op::LoadK { dst, k } => r!(dst) = Slot::of(code.consts[k.0 as usize].clone()),
+                    Op::LoadInt { dst, v } => r!(dst) = Slot::num(v.0 as f64),
+                    Op::LoadUndef { dst } => r!(dst) = Slot::undef(),
+                    Op::LoadNull { dst } => r!(dst) = Slot::of(Value::Null),
+                    Op::LoadTrue { dst } => r!(dst) = Slot::boolean(true),
+                    Op::LoadFalse { dst } => r!(dst) = Slot::boolean(false),
+                    Op::LoadEmpty { dst } => r!(dst) = Slot::hole(),
+                    Op::LoadBigInt { dst, k } => {
+                        r!(dst) = Slot::of(code.consts[k.0 as usize].clone())
+                    }
                     Op::Mov { dst, src } => r!(dst) = r!(src).clone(),
                     Op::CheckTdz { src, k } => {
-                        if matches!(r!(src), Value::Empty) {
+                        if r!(src).is_hole() {
                             let name = code.consts[k.0 as usize].clone();
                             let n = self.to_string(&name)?;
                             let msg = if n.to_rust() == "%this" {
@@ -126,7 +128,7 @@ impl Vm {
                         }
                     }
                     Op::ThrowIfBound { src, k } => {
-                        if !matches!(r!(src), Value::Empty) {
+                        if !r!(src).is_hole() {
                             let m = code.consts[k.0 as usize].clone();
                             let m = self.to_string(&m)?.to_rust();
                             return self.throw(ErrorKind::Reference, &m);
@@ -142,13 +144,13 @@ impl Vm {
                             unreachable!()
                         };
                         if let Some((v, _)) = self.global_lex.get(name) {
-                            if matches!(v, Value::Empty) {
+                            if v.is_hole() {
                                 return self.throw(
                                     ErrorKind::Reference,
                                     &format!("Cannot access '{name}' before initialization"),
                                 );
                             }
-                            r!(dst) = v.clone();
+                            r!(dst) = Slot::of(v.clone());
                             continue;
                         }
                         let g = self.realm.global.expect("global");
@@ -175,9 +177,9 @@ impl Vm {
                         }
                         if self.has_property(g, &key)? {
                             let v = self.get(g, &key, &Value::Obj(g))?;
-                            r!(dst) = v;
+                            r!(dst) = Slot::of(v);
                         } else if matches!(op, Op::GetGlobalOpt { .. }) {
-                            r!(dst) = Value::Undefined;
+                            r!(dst) = Slot::of(Value::Undefined);
                         } else {
                             return self
                                 .throw(ErrorKind::Reference, &format!("{name} is not defined"));
@@ -187,9 +189,9 @@ impl Vm {
                         let Value::Str(name) = code.consts[k.0 as usize].clone() else {
                             unreachable!()
                         };
-                        let v = r!(src).clone();
+                        let v = r!(src).load();
                         if let Some((cur, mutable)) = self.global_lex.get_mut(&name) {
-                            if matches!(cur, Value::Empty) {
+                            if cur.is_hole() {
                                 return self.throw(
                                     ErrorKind::Reference,
                                     &format!("Cannot access '{name}' before initialization"),
@@ -272,7 +274,7 @@ impl Vm {
                         let Value::Str(name) = code.consts[k.0 as usize].clone() else {
                             unreachable!()
                         };
-                        let v = r!(src).clone();
+                        let v = r!(src).load();
                         match self.global_lex.get_mut(&name) {
                             Some(slot) => slot.0 = v,
                             None => {
@@ -282,11 +284,11 @@ impl Vm {
                         }
                     }
                     Op::NewCell { dst } => {
-                        let c = self.heap.alloc(None, Class::Cell(Value::Empty));
-                        r!(dst) = Value::Obj(c);
+                        let c = self.heap.alloc(None, Class::Cell(Slot::hole()));
+                        r!(dst) = Slot::of(Value::Obj(c));
                     }
                     Op::GetCell { dst, cell } => {
-                        let Value::Obj(c) = r!(cell) else {
+                        let Some(c) = r!(cell).as_obj() else {
                             unreachable!()
                         };
                         let Class::Cell(v) = &self.heap.get(c).class else {
@@ -295,7 +297,7 @@ impl Vm {
                         r!(dst) = v.clone();
                     }
                     Op::SetCell { cell, src } => {
-                        let Value::Obj(c) = r!(cell) else {
+                        let Some(c) = r!(cell).as_obj() else {
                             unreachable!()
                         };
                         let v = r!(src).clone();
@@ -315,7 +317,7 @@ impl Vm {
                     }
                     Op::CapCell { dst, idx } => {
                         let c = self.frames[fi].caps[idx.0 as usize];
-                        r!(dst) = Value::Obj(c);
+                        r!(dst) = Slot::of(Value::Obj(c));
                     }
                     Op::Closure { dst, f } => {
                         let child = code.funcs[f.0 as usize].clone();
@@ -323,26 +325,24 @@ impl Vm {
                             .captures
                             .iter()
                             .map(|c| match c {
-                                crate::compiler::CapSrc::Reg(r) => {
-                                    match &self.frames[fi].regs[*r as usize] {
-                                        Value::Obj(o) => *o,
-                                        _ => ObjId(0),
-                                    }
-                                }
+                                crate::compiler::CapSrc::Reg(r) => self.frames[fi].regs
+                                    [*r as usize]
+                                    .as_obj()
+                                    .unwrap_or(ObjId(0)),
                                 crate::compiler::CapSrc::Cap(i) => {
                                     self.frames[fi].caps[*i as usize]
                                 }
                             })
                             .collect();
                         let o = self.closure(child, caps);
-                        r!(dst) = Value::Obj(o);
+                        r!(dst) = Slot::of(Value::Obj(o));
                     }
                     Op::GetProp { dst, obj, k, ic } => {
                         let v = self.get_prop_ic(&code, fi, obj, k.0, ic.0)?;
                         r!(dst) = v;
                     }
                     Op::SetProp { obj, k, src, ic } => {
-                        if let Value::Obj(o) = r!(obj) {
+                        if let Some(o) = r!(obj).as_obj() {
                             let ob = self.heap.get(o);
                             if let Some(e) = code.ics[ic.0 as usize].probe(ob.shape) {
                                 if e.new_shape == 0 {
@@ -362,41 +362,40 @@ impl Vm {
                                 }
                             }
                             self.ic_stats.misses += 1;
-                            self.set_prop_miss(&code, o, k.0, ic.0, r!(src).clone())?;
+                            self.set_prop_miss(&code, o, k.0, ic.0, r!(src).load())?;
                             continue;
                         }
                         let Value::Str(name) = &code.consts[k.0 as usize] else {
                             unreachable!()
                         };
                         let key = PropKey::Str(name.clone());
-                        let (b, v) = (r!(obj).clone(), r!(src).clone());
+                        let (b, v) = (r!(obj).load(), r!(src).load());
                         self.put(&b, key, v, code.strict)?;
                     }
                     Op::GetElem { dst, obj, key } => {
                         // Dense array fast path.
-                        if let (Value::Obj(o), Value::Num(n)) = (&r!(obj), &r!(key))
-                            && let Class::Array(a) = &self.heap.get(*o).class
-                            && *n >= 0.0
-                            && (*n as usize as f64) == *n
-                            && (*n as usize) < a.dense.len()
-                            && !matches!(a.dense[*n as usize], Value::Empty)
+                        if let (Some(o), Some(n)) = (r!(obj).as_obj(), r!(key).as_num())
+                            && let Class::Array(a) = &self.heap.get(o).class
+                            && n >= 0.0
+                            && (n as usize as f64) == n
+                            && (n as usize) < a.dense.len()
+                            && !a.dense[n as usize].is_hole()
                         {
-                            let v = a.dense[*n as usize].clone();
+                            let v = a.dense[n as usize].clone();
                             r!(dst) = v;
                             continue;
                         }
-                        let (b, kv) = (r!(obj).clone(), r!(key).clone());
+                        let (b, kv) = (r!(obj).load(), r!(key).load());
                         if b.is_nullish() {
                             let k = self.to_key(&kv)?;
                             return self.get_v(&b, &k).map(|_| Value::Undefined);
                         }
                         let k = self.to_key(&kv)?;
                         let v = self.get_v(&b, &k)?;
-                        r!(dst) = v;
+                        r!(dst) = Slot::of(v);
                     }
                     Op::SetElem { obj, key, src } => {
-                        if let (Value::Obj(o), Value::Num(n)) = (&r!(obj), &r!(key)) {
-                            let (o, n) = (*o, *n);
+                        if let (Some(o), Some(n)) = (r!(obj).as_obj(), r!(key).as_num()) {
                             let v = r!(src).clone();
                             if let Class::Array(a) = &mut self.heap.get_mut(o).class
                                 && !a.sparse
@@ -404,13 +403,13 @@ impl Vm {
                                 && (n as usize as f64) == n
                             {
                                 let i = n as usize;
-                                if i < a.dense.len() && !matches!(a.dense[i], Value::Empty) {
+                                if i < a.dense.len() && !a.dense[i].is_hole() {
                                     a.dense[i] = v;
                                     continue;
                                 }
                             }
                         }
-                        let (b, kv, v) = (r!(obj).clone(), r!(key).clone(), r!(src).clone());
+                        let (b, kv, v) = (r!(obj).load(), r!(key).load(), r!(src).load());
                         if b.is_nullish() {
                             return self.type_err(&format!(
                                 "Cannot set properties of {}",
@@ -425,7 +424,7 @@ impl Vm {
                         self.put(&b, k, v, code.strict)?;
                     }
                     Op::Delete { dst, obj, key } => {
-                        let (b, kv) = (r!(obj).clone(), r!(key).clone());
+                        let (b, kv) = (r!(obj).load(), r!(key).load());
                         let o = self.to_object(&b)?;
                         let k = self.to_key(&kv)?;
                         let ok = self.delete(o, &k)?;
@@ -433,10 +432,10 @@ impl Vm {
                             let t = self.key_text(&k);
                             return self.type_err(&format!("Cannot delete property '{t}'"));
                         }
-                        r!(dst) = Value::Bool(ok);
+                        r!(dst) = Slot::of(Value::Bool(ok));
                     }
                     Op::DefineField { obj, key, src } => {
-                        let (o, kv, v) = (r!(obj).clone(), r!(key).clone(), r!(src).clone());
+                        let (o, kv, v) = (r!(obj).load(), r!(key).load(), r!(src).load());
                         let Value::Obj(o) = o else { unreachable!() };
                         let k = self.to_key(&kv)?;
                         if !self.create_data_property(o, k, v)? {
@@ -444,7 +443,7 @@ impl Vm {
                         }
                     }
                     Op::DefineMethod { obj, key, src } => {
-                        let (o, kv, v) = (r!(obj).clone(), r!(key).clone(), r!(src).clone());
+                        let (o, kv, v) = (r!(obj).load(), r!(key).load(), r!(src).load());
                         let Value::Obj(o) = o else { unreachable!() };
                         let k = self.to_key(&kv)?;
                         self.define_or_throw(o, k, PropDesc::data(v, METHOD_ATTRS))?;
@@ -455,7 +454,7 @@ impl Vm {
                         src,
                         kind,
                     } => {
-                        let (o, kv, v) = (r!(obj).clone(), r!(key).clone(), r!(src).clone());
+                        let (o, kv, v) = (r!(obj).load(), r!(key).load(), r!(src).load());
                         let Value::Obj(o) = o else { unreachable!() };
                         let k = self.to_key(&kv)?;
                         let mut d = PropDesc {
@@ -471,7 +470,7 @@ impl Vm {
                         self.define_or_throw(o, k, d)?;
                     }
                     Op::SetFnName { f, key, prefix } => {
-                        let (fv, kv) = (r!(f).clone(), r!(key).clone());
+                        let (fv, kv) = (r!(f).load(), r!(key).load());
                         if let Value::Obj(fo) = fv {
                             let k = self.to_key(&kv)?;
                             let mut name = match &k {
@@ -511,7 +510,7 @@ impl Vm {
                         }
                     }
                     Op::SetHome { f, obj } => {
-                        if let (Value::Obj(fo), Value::Obj(h)) = (r!(f).clone(), r!(obj).clone())
+                        if let (Value::Obj(fo), Value::Obj(h)) = (r!(f).load(), r!(obj).load())
                             && let Class::Function(func) = &mut self.heap.get_mut(fo).class
                         {
                             func.home = Some(h);
@@ -519,15 +518,15 @@ impl Vm {
                     }
                     Op::NewObject { dst } => {
                         let o = self.new_object();
-                        r!(dst) = Value::Obj(o);
+                        r!(dst) = Slot::of(Value::Obj(o));
                     }
                     Op::NewArray { dst } => {
                         let o = self.new_array(Vec::new());
-                        r!(dst) = Value::Obj(o);
+                        r!(dst) = Slot::of(Value::Obj(o));
                     }
                     Op::ArrayPush { arr, src } => {
                         let v = r!(src).clone();
-                        let Value::Obj(a) = r!(arr) else {
+                        let Some(a) = r!(arr).as_obj() else {
                             unreachable!()
                         };
                         if let Class::Array(ad) = &mut self.heap.get_mut(a).class {
@@ -536,42 +535,46 @@ impl Vm {
                         }
                     }
                     Op::ArrayHole { arr } => {
-                        let Value::Obj(a) = r!(arr) else {
+                        let Some(a) = r!(arr).as_obj() else {
                             unreachable!()
                         };
                         if let Class::Array(ad) = &mut self.heap.get_mut(a).class {
-                            ad.dense.push(Value::Empty);
+                            ad.dense.push(Slot::hole());
                             ad.len += 1;
                         }
                     }
                     Op::ArraySpread { arr, src } => {
-                        let v = r!(src).clone();
+                        let v = r!(src).load();
                         let items = self.iterate_to_vec(&v)?;
-                        let Value::Obj(a) = r!(arr) else {
+                        let Some(a) = r!(arr).as_obj() else {
                             unreachable!()
                         };
                         if let Class::Array(ad) = &mut self.heap.get_mut(a).class {
                             ad.len += items.len() as u32;
-                            ad.dense.extend(items);
+                            ad.dense.extend(items.into_iter().map(Slot::of));
                         }
                     }
                     Op::CopyProps { dst, src, excl, n } => {
-                        let (d, s) = (r!(dst).clone(), r!(src).clone());
+                        let (d, s) = (r!(dst).load(), r!(src).load());
                         let mut ex = Vec::new();
                         for i in 0..n.0 {
-                            let kv = self.frames[fi].regs[excl.0 as usize + i as usize].clone();
+                            let kv = self.frames[fi].regs[excl.0 as usize + i as usize].load();
                             ex.push(self.to_key(&kv)?);
                         }
                         crate::builtins::copy_data_properties(self, &d, &s, &ex)?;
                     }
                     Op::Call { dst, func, argc } => {
                         self.tick(1)?;
-                        let f = r!(func).clone();
+                        let f = r!(func).load();
                         let a = func.0 as usize + 2;
                         if let Some((c2, caps, fo, _)) = self.plain_closure(&f) {
-                            let this = r!(Reg(func.0 + 1)).clone();
+                            let this = r!(Reg(func.0 + 1)).load();
                             let mut args = self.take_vec();
-                            args.extend_from_slice(&self.frames[fi].regs[a..a + argc.0 as usize]);
+                            args.extend(
+                                self.frames[fi].regs[a..a + argc.0 as usize]
+                                    .iter()
+                                    .map(Slot::load),
+                            );
                             let mut frame =
                                 self.make_frame(c2, caps, fo, this, args, Value::Undefined)?;
                             frame.ret = Some(dst.0);
@@ -581,29 +584,34 @@ impl Vm {
                         if !self.is_callable(&f) {
                             return self.not_callable(&code, pc, func);
                         }
-                        let this = r!(Reg(func.0 + 1)).clone();
-                        let args = self.frames[fi].regs[a..a + argc.0 as usize].to_vec();
+                        let this = r!(Reg(func.0 + 1)).load();
+                        let args =
+                            crate::slot::values_of(&self.frames[fi].regs[a..a + argc.0 as usize]);
                         let v = self.call(&f, this, &args)?;
-                        r!(dst) = v;
+                        r!(dst) = Slot::of(v);
                     }
                     Op::CallSpread { dst, func, args } => {
                         self.tick(1)?;
-                        let f = r!(func).clone();
+                        let f = r!(func).load();
                         if !self.is_callable(&f) {
                             return self.not_callable(&code, pc, func);
                         }
-                        let this = r!(Reg(func.0 + 1)).clone();
-                        let av = r!(args).clone();
+                        let this = r!(Reg(func.0 + 1)).load();
+                        let av = r!(args).load();
                         let list = self.array_list(&av);
                         let v = self.call(&f, this, &list)?;
-                        r!(dst) = v;
+                        r!(dst) = Slot::of(v);
                     }
                     Op::New { dst, func, argc } => {
                         self.tick(1)?;
-                        let f = r!(func).clone();
+                        let f = r!(func).load();
                         let a = func.0 as usize + 2;
                         let mut args = self.take_vec();
-                        args.extend_from_slice(&self.frames[fi].regs[a..a + argc.0 as usize]);
+                        args.extend(
+                            self.frames[fi].regs[a..a + argc.0 as usize]
+                                .iter()
+                                .map(Slot::load),
+                        );
                         if !self.is_constructor(&f) {
                             return self.not_ctor(&code, pc, func);
                         }
@@ -621,21 +629,21 @@ impl Vm {
                             continue 'frames;
                         }
                         let v = self.construct(&f, &args, &f)?;
-                        r!(dst) = v;
+                        r!(dst) = Slot::of(v);
                     }
                     Op::NewSpread { dst, func, args } => {
                         self.tick(1)?;
-                        let f = r!(func).clone();
-                        let av = r!(args).clone();
+                        let f = r!(func).load();
+                        let av = r!(args).load();
                         let list = self.array_list(&av);
                         if !self.is_constructor(&f) {
                             return self.not_ctor(&code, pc, func);
                         }
                         let v = self.construct(&f, &list, &f)?;
-                        r!(dst) = v;
+                        r!(dst) = Slot::of(v);
                     }
                     Op::SuperCall { dst, args } => {
-                        let av = r!(args).clone();
+                        let av = r!(args).load();
                         let list = self.array_list(&av);
                         let callee = self.frames[fi].callee;
                         // the active function: the constructor whose frame this is (arrows: nearest)
@@ -647,10 +655,10 @@ impl Vm {
                         }
                         let nt = self.nearest_new_target(fi);
                         let v = self.construct(&sup, &list, &nt)?;
-                        r!(dst) = v;
+                        r!(dst) = Slot::of(v);
                     }
                     Op::GetSuper { dst, key, this } => {
-                        let (kv, th) = (r!(key).clone(), r!(this).clone());
+                        let (kv, th) = (r!(key).load(), r!(this).load());
                         let home = self.nearest_home(fi);
                         let Some(h) = home else {
                             return self
@@ -661,10 +669,10 @@ impl Vm {
                             Some(p) => self.get(p, &k, &th)?,
                             None => return self.type_err("super prototype is null"),
                         };
-                        r!(dst) = v;
+                        r!(dst) = Slot::of(v);
                     }
                     Op::SetSuper { key, src, this } => {
-                        let (kv, v, th) = (r!(key).clone(), r!(src).clone(), r!(this).clone());
+                        let (kv, v, th) = (r!(key).load(), r!(src).load(), r!(this).load());
                         let home = self.nearest_home(fi);
                         let Some(h) = home else {
                             return self
@@ -681,16 +689,16 @@ impl Vm {
                     Op::Return { src } => {
                         let v = std::mem::take(&mut r!(src));
                         let frame = self.frames.pop().expect("frame");
-                        let v = if frame.construct && !matches!(v, Value::Obj(_)) {
+                        let v = if frame.construct && v.as_obj().is_none() {
                             if frame.code.kind == crate::compiler::FnKind::DerivedCtor {
                                 if !v.is_undefined() {
                                     return self.type_err(
                                         "Derived constructors may only return object or undefined",
                                     );
                                 }
-                                frame.this.clone()
+                                Slot::of(frame.this.clone())
                             } else {
-                                frame.this.clone()
+                                Slot::of(frame.this.clone())
                             }
                         } else {
                             v
@@ -698,7 +706,7 @@ impl Vm {
                         if fi == base {
                             self.suspend = Suspend::None;
                             self.recycle_frame(frame);
-                            return Ok(v);
+                            return Ok(v.into_value());
                         }
                         let caller = self.frames.len() - 1;
                         let ret = frame.ret.expect("return register") as usize;
@@ -710,7 +718,7 @@ impl Vm {
                         continue 'frames;
                     }
                     Op::Throw { src } => {
-                        let v = r!(src).clone();
+                        let v = r!(src).load();
                         return Err(v);
                     }
                     Op::ThrowError { kind, k } => {
@@ -749,12 +757,14 @@ impl Vm {
                         self.frames[fi].handlers.pop();
                     }
                     Op::Add { dst, a, b } => {
-                        let v = match (&r!(a), &r!(b)) {
-                            (Value::Num(x), Value::Num(y)) => Value::Num(x + y),
-                            (Value::Str(x), Value::Str(y)) => Value::Str(x.concat(y)),
+                        let v = match (r!(a).as_num(), r!(b).as_num()) {
+                            (Some(x), Some(y)) => Slot::num(x + y),
                             _ => {
-                                let (x, y) = (r!(a).clone(), r!(b).clone());
-                                crate::ops::add(self, &x, &y)?
+                                let (x, y) = (r!(a).load(), r!(b).load());
+                                Slot::of(match (&x, &y) {
+                                    (Value::Str(x), Value::Str(y)) => Value::Str(x.concat(y)),
+                                    _ => crate::ops::add(self, &x, &y)?,
+                                })
                             }
                         };
                         r!(dst) = v;
@@ -823,54 +833,59 @@ impl Vm {
                         )
                     }
                     Op::Eq { dst, a, b } | Op::Ne { dst, a, b } => {
-                        let (x, y) = (r!(a).clone(), r!(b).clone());
+                        let (x, y) = (r!(a).load(), r!(b).load());
                         let eq = self.loose_eq(&x, &y)?;
-                        r!(dst) = Value::Bool(eq == matches!(op, Op::Eq { .. }));
+                        r!(dst) = Slot::of(Value::Bool(eq == matches!(op, Op::Eq { .. })));
                     }
-                    Op::StrictEq { dst, a, b } => r!(dst) = Value::Bool(strict_eq(&r!(a), &r!(b))),
-                    Op::StrictNe { dst, a, b } => r!(dst) = Value::Bool(!strict_eq(&r!(a), &r!(b))),
+                    Op::StrictEq { dst, a, b } | Op::StrictNe { dst, a, b } => {
+                        let eq = match r!(a).strict_eq_fast(&r!(b)) {
+                            Some(eq) => eq,
+                            None => strict_eq(&r!(a).load(), &r!(b).load()),
+                        };
+                        r!(dst) = Slot::boolean(eq == matches!(op, Op::StrictEq { .. }));
+                    }
                     Op::Lt { dst, a, b } => {
-                        let v = match (&r!(a), &r!(b)) {
-                            (Value::Num(x), Value::Num(y)) => x < y,
+                        let v = match (r!(a).as_num(), r!(b).as_num()) {
+                            (Some(x), Some(y)) => x < y,
                             _ => {
-                                let (x, y) = (r!(a).clone(), r!(b).clone());
+                                let (x, y) = (r!(a).load(), r!(b).load());
                                 crate::ops::less(self, &x, &y, true)? == Some(true)
                             }
                         };
-                        r!(dst) = Value::Bool(v);
+                        r!(dst) = Slot::boolean(v);
                     }
                     Op::Gt { dst, a, b } => {
-                        let v = match (&r!(a), &r!(b)) {
-                            (Value::Num(x), Value::Num(y)) => x > y,
+                        let v = match (r!(a).as_num(), r!(b).as_num()) {
+                            (Some(x), Some(y)) => x > y,
                             _ => {
-                                let (x, y) = (r!(a).clone(), r!(b).clone());
+                                let (x, y) = (r!(a).load(), r!(b).load());
                                 crate::ops::less(self, &y, &x, false)? == Some(true)
                             }
                         };
-                        r!(dst) = Value::Bool(v);
+                        r!(dst) = Slot::boolean(v);
                     }
                     Op::Le { dst, a, b } => {
-                        let v = match (&r!(a), &r!(b)) {
-                            (Value::Num(x), Value::Num(y)) => x <= y,
+                        let v = match (r!(a).as_num(), r!(b).as_num()) {
+                            (Some(x), Some(y)) => x <= y,
                             _ => {
-                                let (x, y) = (r!(a).clone(), r!(b).clone());
+                                let (x, y) = (r!(a).load(), r!(b).load());
                                 crate::ops::less(self, &y, &x, false)? == Some(false)
                             }
                         };
-                        r!(dst) = Value::Bool(v);
+                        r!(dst) = Slot::boolean(v);
                     }
                     Op::Ge { dst, a, b } => {
-                        let v = match (&r!(a), &r!(b)) {
-                            (Value::Num(x), Value::Num(y)) => x >= y,
+                        let v = match (r!(a).as_num(), r!(b).as_num()) {
+                            (Some(x), Some(y)) => x >= y,
                             _ => {
-                                let (x, y) = (r!(a).clone(), r!(b).clone());
+                                let (x, y) = (r!(a).load(), r!(b).load());
                                 crate::ops::less(self, &x, &y, true)? == Some(false)
                             }
                         };
-                        r!(dst) = Value::Bool(v);
+                        r!(dst) = Slot::boolean(v);
                     }
                     Op::In { dst, a, b } => {
-                        let (k, o) = (r!(a).clone(), r!(b).clone());
+                        let (k, o) = (r!(a).load(), r!(b).load());
                         let Value::Obj(o) = o else {
                             return self.type_err(
                                 "Cannot use 'in' operator to search for a key in a non-object",
@@ -880,124 +895,128 @@ impl Vm {
                             && self.is_private(*s)
                         {
                             let has = self.get_own_property(o, &PropKey::Sym(*s)).is_some();
-                            r!(dst) = Value::Bool(has);
+                            r!(dst) = Slot::of(Value::Bool(has));
                             continue;
                         }
                         let key = self.to_key(&k)?;
                         let v = self.has_property(o, &key)?;
-                        r!(dst) = Value::Bool(v);
+                        r!(dst) = Slot::boolean(v);
                     }
                     Op::InstanceOf { dst, a, b } => {
-                        let (x, y) = (r!(a).clone(), r!(b).clone());
+                        let (x, y) = (r!(a).load(), r!(b).load());
                         let v = crate::ops::instance_of(self, &x, &y)?;
-                        r!(dst) = Value::Bool(v);
+                        r!(dst) = Slot::boolean(v);
                     }
                     Op::Neg { dst, src } => {
-                        let v = match &r!(src) {
-                            Value::Num(n) => Value::Num(-n),
-                            other => {
-                                let o = other.clone();
-                                match self.to_numeric(&o)? {
+                        let v = match r!(src).as_num() {
+                            Some(n) => Slot::num(-n),
+                            None => {
+                                let o = r!(src).load();
+                                Slot::of(match self.to_numeric(&o)? {
                                     Value::BigInt(b) => Value::BigInt(Rc::new(-(*b).clone())),
                                     Value::Num(n) => Value::Num(-n),
                                     _ => unreachable!(),
-                                }
+                                })
                             }
                         };
                         r!(dst) = v;
                     }
                     Op::ToNumeric { dst, src } => {
-                        if !matches!(r!(src), Value::Num(_)) {
-                            let o = r!(src).clone();
+                        if !r!(src).is_num() {
+                            let o = r!(src).load();
                             let v = self.to_numeric(&o)?;
-                            r!(dst) = v;
+                            r!(dst) = Slot::of(v);
                         } else if dst != src {
                             r!(dst) = r!(src).clone();
                         }
                     }
                     Op::ToNumber { dst, src } => {
-                        let o = r!(src).clone();
+                        let o = r!(src).load();
                         let n = self.to_number(&o)?;
-                        r!(dst) = Value::Num(n);
+                        r!(dst) = Slot::num(n);
                     }
-                    Op::Not { dst, src } => r!(dst) = Value::Bool(!r!(src).truthy()),
+                    Op::Not { dst, src } => r!(dst) = Slot::boolean(!r!(src).truthy()),
                     Op::BitNot { dst, src } => {
-                        let o = r!(src).clone();
+                        let o = r!(src).load();
                         let v = match self.to_numeric(&o)? {
                             Value::BigInt(b) => Value::BigInt(Rc::new(!(*b).clone())),
                             Value::Num(n) => Value::Num(!to_int32(n) as f64),
                             _ => unreachable!(),
                         };
-                        r!(dst) = v;
+                        r!(dst) = Slot::of(v);
                     }
                     Op::TypeOf { dst, src } => {
-                        let t = self.type_of(&r!(src));
-                        r!(dst) = Value::str(t);
+                        let t = self.type_of(&r!(src).load());
+                        r!(dst) = Slot::of(Value::str(t));
                     }
                     Op::Inc { dst, src } => {
-                        let v = match &r!(src) {
-                            Value::Num(n) => Value::Num(n + 1.0),
-                            Value::BigInt(b) => Value::BigInt(Rc::new((**b).clone() + 1)),
-                            _ => unreachable!(),
+                        let v = match r!(src).as_num() {
+                            Some(n) => Slot::num(n + 1.0),
+                            None => Slot::of(match r!(src).load() {
+                                Value::BigInt(b) => Value::BigInt(Rc::new((*b).clone() + 1)),
+                                _ => unreachable!(),
+                            }),
                         };
                         r!(dst) = v;
                     }
                     Op::Dec { dst, src } => {
-                        let v = match &r!(src) {
-                            Value::Num(n) => Value::Num(n - 1.0),
-                            Value::BigInt(b) => Value::BigInt(Rc::new((**b).clone() - 1)),
-                            _ => unreachable!(),
+                        let v = match r!(src).as_num() {
+                            Some(n) => Slot::num(n - 1.0),
+                            None => Slot::of(match r!(src).load() {
+                                Value::BigInt(b) => Value::BigInt(Rc::new((*b).clone() - 1)),
+                                _ => unreachable!(),
+                            }),
                         };
                         r!(dst) = v;
                     }
                     Op::ToKey { dst, src } => {
-                        let o = r!(src).clone();
+                        let o = r!(src).load();
                         if !matches!(o, Value::Str(_) | Value::Sym(_) | Value::Num(_)) {
                             let k = self.to_key(&o)?;
-                            r!(dst) = self.key_value(&k);
+                            r!(dst) = Slot::of(self.key_value(&k));
                         } else if dst != src {
-                            r!(dst) = o;
+                            r!(dst) = Slot::of(o);
                         }
                     }
                     Op::ToStr { dst, src } => {
-                        let o = r!(src).clone();
+                        let o = r!(src).load();
                         let s = self.to_string(&o)?;
-                        r!(dst) = Value::Str(s);
+                        r!(dst) = Slot::of(Value::Str(s));
                     }
                     Op::GetIter { dst, src, kind } => {
-                        let v = r!(src).clone();
+                        let v = r!(src).load();
                         let (it, next) = if kind.0 == 1 {
                             crate::builtins::get_async_iterator(self, &v)?
                         } else {
                             self.get_iterator(&v)?
                         };
-                        r!(dst) = it;
-                        r!(Reg(dst.0 + 1)) = next;
-                        r!(Reg(dst.0 + 2)) = Value::Bool(false);
+                        r!(dst) = Slot::of(it);
+                        r!(Reg(dst.0 + 1)) = Slot::of(next);
+                        r!(Reg(dst.0 + 2)) = Slot::of(Value::Bool(false));
                     }
                     Op::IterUnpack { dst, iter, done } => {
-                        let res = r!(dst).clone();
+                        let res = r!(dst).load();
                         if !matches!(res, Value::Obj(_)) {
-                            r!(Reg(iter.0 + 2)) = Value::Bool(true);
+                            r!(Reg(iter.0 + 2)) = Slot::of(Value::Bool(true));
                             return self.type_err("iterator result is not an object");
                         }
                         let d = self.get_str(&res, "done");
                         let d = match d {
                             Ok(d) => d,
                             Err(e) => {
-                                r!(Reg(iter.0 + 2)) = Value::Bool(true);
+                                r!(Reg(iter.0 + 2)) = Slot::of(Value::Bool(true));
                                 return Err(e);
                             }
                         };
                         if d.truthy() {
-                            r!(Reg(iter.0 + 2)) = Value::Bool(true);
+                            r!(Reg(iter.0 + 2)) = Slot::of(Value::Bool(true));
                             self.frames[fi].pc = done.0 as usize;
                             continue;
                         }
                         match self.get_str(&res, "value") {
-                            Ok(v) => r!(dst) = v,
+                            Ok(v) => r!(dst) = Slot::of(v),
                             Err(e) => {
-                                r!(Reg(iter.0 + 2)) = Value::Bool(true);
+                                r!(Reg(iter.0 + 2)) = Slot::of(Value::Bool(true));
                                 return Err(e);
                             }
                         }
@@ -1007,50 +1026,50 @@ impl Vm {
                             self.frames[fi].pc = done.0 as usize;
                             continue;
                         }
-                        let (it, next) = (r!(iter).clone(), r!(Reg(iter.0 + 1)).clone());
+                        let (it, next) = (r!(iter).load(), r!(Reg(iter.0 + 1)).load());
                         // async iteration: the result is awaited by the following Await op
                         let is_async_loop = matches!(code.ops.get(pc + 1), Some(Op::Await { .. }));
                         let res = match self.call(&next, it, &[]) {
                             Ok(v) => v,
                             Err(e) => {
-                                r!(Reg(iter.0 + 2)) = Value::Bool(true);
+                                r!(Reg(iter.0 + 2)) = Slot::of(Value::Bool(true));
                                 return Err(e);
                             }
                         };
                         if is_async_loop {
                             // await the result object, then unpack in the AsyncIterUnpack path
-                            r!(dst) = res;
+                            r!(dst) = Slot::of(res);
                             continue;
                         }
                         if !matches!(res, Value::Obj(_)) {
-                            r!(Reg(iter.0 + 2)) = Value::Bool(true);
+                            r!(Reg(iter.0 + 2)) = Slot::of(Value::Bool(true));
                             return self.type_err("iterator result is not an object");
                         }
                         let d = match self.get_str(&res, "done") {
                             Ok(d) => d,
                             Err(e) => {
-                                r!(Reg(iter.0 + 2)) = Value::Bool(true);
+                                r!(Reg(iter.0 + 2)) = Slot::of(Value::Bool(true));
                                 return Err(e);
                             }
                         };
                         if d.truthy() {
-                            r!(Reg(iter.0 + 2)) = Value::Bool(true);
+                            r!(Reg(iter.0 + 2)) = Slot::of(Value::Bool(true));
                             self.frames[fi].pc = done.0 as usize;
                             continue;
                         }
                         let v = match self.get_str(&res, "value") {
                             Ok(v) => v,
                             Err(e) => {
-                                r!(Reg(iter.0 + 2)) = Value::Bool(true);
+                                r!(Reg(iter.0 + 2)) = Slot::of(Value::Bool(true));
                                 return Err(e);
                             }
                         };
-                        r!(dst) = v;
+                        r!(dst) = Slot::of(v);
                     }
                     Op::IterClose { iter } => {
                         if !r!(Reg(iter.0 + 2)).truthy() {
-                            r!(Reg(iter.0 + 2)) = Value::Bool(true);
-                            let it = r!(iter).clone();
+                            r!(Reg(iter.0 + 2)) = Slot::of(Value::Bool(true));
+                            let it = r!(iter).load();
                             // Throw completions ignore errors from return(); the handler path
                             // rethrows the original exception right after.
                             let rethrowing = matches!(code.ops.get(pc + 1), Some(Op::Throw { .. }));
@@ -1061,26 +1080,25 @@ impl Vm {
                         }
                     }
                     Op::ForInPrep { dst, src } => {
-                        let v = r!(src).clone();
+                        let v = r!(src).load();
                         let it = crate::builtins::for_in_iterator(self, &v)?;
-                        r!(dst) = it;
+                        r!(dst) = Slot::of(it);
                     }
                     Op::ForInNext { dst, iter, done } => {
-                        let Value::Obj(it) = r!(iter) else {
+                        let Some(it) = r!(iter).as_obj() else {
                             unreachable!()
                         };
                         match crate::builtins::for_in_next(self, it)? {
-                            Some(k) => r!(dst) = k,
+                            Some(k) => r!(dst) = Slot::of(k),
                             None => self.frames[fi].pc = done.0 as usize,
                         }
                     }
-                    Op::LoadThis { dst } => r!(dst) = self.frames[fi].this.clone(),
-                    Op::LoadNewTarget { dst } => r!(dst) = self.frames[fi].new_target.clone(),
+                    Op::LoadThis { dst } => r!(dst) = Slot::of(self.frames[fi].this.clone()),
+                    Op::LoadNewTarget { dst } => {
+                        r!(dst) = Slot::of(self.frames[fi].new_target.clone())
+                    }
                     Op::LoadCallee { dst } => {
-                        r!(dst) = self.frames[fi]
-                            .callee
-                            .map(Value::Obj)
-                            .unwrap_or(Value::Undefined)
+                        r!(dst) = self.frames[fi].callee.map(Slot::obj).unwrap_or_default()
                     }
                     Op::LoadHome { dst } => {
                         let h =
@@ -1090,13 +1108,13 @@ impl Vm {
                                     Class::Function(f) => f.home,
                                     _ => None,
                                 });
-                        r!(dst) = h.map(Value::Obj).unwrap_or(Value::Undefined);
+                        r!(dst) = Slot::of(h.map(Value::Obj).unwrap_or(Value::Undefined));
                     }
                     Op::LoadArguments { dst } => {
                         let args = self.frames[fi].args.clone();
                         let callee = self.frames[fi].callee;
                         let o = crate::builtins::make_arguments(self, args, callee, code.strict);
-                        r!(dst) = Value::Obj(o);
+                        r!(dst) = Slot::of(Value::Obj(o));
                     }
                     Op::LoadRest { dst, from } => {
                         let rest: Vec<Value> = self.frames[fi]
@@ -1106,15 +1124,19 @@ impl Vm {
                             .cloned()
                             .collect();
                         let a = self.new_array(rest);
-                        r!(dst) = Value::Obj(a);
+                        r!(dst) = Slot::of(Value::Obj(a));
                     }
-                    Op::ArgCount { dst } => r!(dst) = Value::Num(self.frames[fi].args.len() as f64),
+                    Op::ArgCount { dst } => {
+                        r!(dst) = Slot::of(Value::Num(self.frames[fi].args.len() as f64))
+                    }
                     Op::LoadArg { dst, i } => {
-                        r!(dst) = self.frames[fi]
-                            .args
-                            .get(i.0 as usize)
-                            .cloned()
-                            .unwrap_or(Value::Undefined)
+                        r!(dst) = Slot::of(
+                            self.frames[fi]
+                                .args
+                                .get(i.0 as usize)
+                                .cloned()
+                                .unwrap_or(Value::Undefined),
+                        )
                     }
                     Op::GenStart => {
                         debug_assert_eq!(fi, base);
@@ -1124,7 +1146,7 @@ impl Vm {
                         return Ok(Value::Undefined);
                     }
                     Op::Yield { src, .. } | Op::YieldRaw { src, .. } | Op::Await { src, .. } => {
-                        let v = r!(src).clone();
+                        let v = r!(src).load();
                         if fi != base {
                             return self
                                 .throw(ErrorKind::Syntax, "yield outside a generator frame");
@@ -1139,7 +1161,7 @@ impl Vm {
                         return Ok(v);
                     }
                     Op::ResumeKind { dst } => {
-                        r!(dst) = Value::Num(self.frames[fi].resume_kind as f64);
+                        r!(dst) = Slot::of(Value::Num(self.frames[fi].resume_kind as f64));
                         self.frames[fi].resume_kind = 0;
                     }
                     Op::MakeClass {
@@ -1148,19 +1170,19 @@ impl Vm {
                         sup,
                         flags,
                     } => {
-                        let (c, s) = (r!(ctor).clone(), r!(sup).clone());
+                        let (c, s) = (r!(ctor).load(), r!(sup).load());
                         let p = crate::builtins::make_class(self, &c, &s, flags.0 == 1)?;
-                        r!(dst) = Value::Obj(p);
+                        r!(dst) = Slot::of(Value::Obj(p));
                     }
                     Op::SetFields { ctor, init } => {
-                        if let (Value::Obj(c), Value::Obj(i)) = (r!(ctor).clone(), r!(init).clone())
+                        if let (Value::Obj(c), Value::Obj(i)) = (r!(ctor).load(), r!(init).load())
                             && let Class::Function(f) = &mut self.heap.get_mut(c).class
                         {
                             f.fields = Some(i);
                         }
                     }
                     Op::InitFields { this } => {
-                        let th = r!(this).clone();
+                        let th = r!(this).load();
                         let ctor = self.home_ctor(fi, self.frames[fi].callee);
                         if let Some(c) = ctor {
                             let fields = match &self.heap.get(c).class {
@@ -1174,20 +1196,20 @@ impl Vm {
                     }
                     Op::Template { dst, k } => {
                         let o = crate::builtins::template_object(self, &code, k.0 as usize);
-                        r!(dst) = Value::Obj(o);
+                        r!(dst) = Slot::of(Value::Obj(o));
                     }
                     Op::RegExp { dst, pattern } => {
                         let p = code.consts[pattern.0 as usize].clone();
                         let f = code.consts[pattern.0 as usize + 1].clone();
                         let o = crate::builtins::regexp_create(self, &p, &f)?;
-                        r!(dst) = o;
+                        r!(dst) = Slot::of(o);
                     }
                     Op::NewPrivate { dst, k } => {
                         let Value::Str(d) = code.consts[k.0 as usize].clone() else {
                             unreachable!()
                         };
                         let s = self.new_private(d);
-                        r!(dst) = Value::Sym(s);
+                        r!(dst) = Slot::of(Value::Sym(s));
                     }
                     Op::LoopHint => {
                         self.tick(1)?;
@@ -1220,10 +1242,10 @@ impl Vm {
                     .dense
                     .iter()
                     .map(|x| {
-                        if matches!(x, Value::Empty) {
+                        if x.is_hole() {
                             Value::Undefined
                         } else {
-                            x.clone()
+                            x.load()
                         }
                     })
                     .collect(),
@@ -1251,10 +1273,7 @@ impl Vm {
                 // compiler's capture of %home; fall back to the frame's home object's constructor.
                 _ => f.home.and_then(|h| {
                     let ctor = self.heap.find(h, &PropKey::from_str("constructor"))?;
-                    match &self.heap.get(h).slots[ctor.0 as usize] {
-                        Value::Obj(o) => Some(*o),
-                        _ => None,
-                    }
+                    self.heap.get(h).slots[ctor.0 as usize].as_obj()
                 }),
             },
             _ => None,
@@ -1305,13 +1324,14 @@ impl Vm {
         }
     }
 
-    fn get_prop_ic(&mut self, code: &Code, fi: usize, obj: Reg, k: u32, ic: u32) -> Res<Value> {
+    /// GetProp: the inline-cache hit paths copy the property's slot as it is
+    /// stored (no enum in the NaN-boxed build); misses go through \[\[Get\]\].
+    fn get_prop_ic(&mut self, code: &Code, fi: usize, obj: Reg, k: u32, ic: u32) -> Res<Slot> {
         let base = &self.frames[fi].regs[obj.0 as usize];
         let Value::Str(name) = &code.consts[k as usize] else {
             unreachable!()
         };
-        if let Value::Obj(o) = base {
-            let o = *o;
+        if let Some(o) = base.as_obj() {
             let obj_ref = self.heap.get(o);
             if let Some(e) = code.ics[ic as usize].probe(obj_ref.shape) {
                 if e.holder == 0 {
@@ -1328,7 +1348,7 @@ impl Vm {
             if let Class::Array(a) = &obj_ref.class
                 && name.units() == LENGTH
             {
-                return Ok(Value::Num(a.len as f64));
+                return Ok(Slot::num(a.len as f64));
             }
             let key = PropKey::Str(name.clone());
             if let Some(e) = self.ic_lookup(o, &key) {
@@ -1341,11 +1361,11 @@ impl Vm {
                 return Ok(self.heap.get(holder).slots[e.slot as usize].clone());
             }
             let b = Value::Obj(o);
-            return self.get(o, &key, &b);
+            return self.get(o, &key, &b).map(Slot::of);
         }
-        let b = base.clone();
+        let b = base.load();
         let key = PropKey::Str(name.clone());
-        self.get_v(&b, &key)
+        self.get_v(&b, &key).map(Slot::of)
     }
 
     /// Whether `key` may name an exotic own property (array index or
@@ -1411,7 +1431,7 @@ impl Vm {
                     slot,
                     ..IcEntry::default()
                 });
-                self.heap.get_mut(o).slots[slot as usize] = v;
+                self.heap.get_mut(o).slots[slot as usize] = Slot::of(v);
                 return Ok(());
             }
             return self.put(&Value::Obj(o), key, v, code.strict);
