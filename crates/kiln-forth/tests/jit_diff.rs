@@ -1,7 +1,9 @@
 //! Differential test of the JIT tier: random small programs, built from
 //! the core word sets (stack, arithmetic, comparison, memory, IF/ELSE,
 //! DO/LOOP, `DUP +LOOP` with run-time steps of either sign, I-addressed
-//! memory in loops that fault at some iteration, BEGIN/UNTIL, >R/R>, calls
+//! memory in loops that fault at some iteration (including the loops the
+//! JIT versions: ranges leaving memory at the top, run-time steps of either
+//! sign, LEAVE, long loops crossing fuel refills), BEGIN/UNTIL, >R/R>, calls
 //! (compiled-to-compiled ones pass cells in registers), RECURSE,
 //! CATCH/THROW, output), run
 //! with `--jit=off` and `--jit=always`; the output, the final data stack and
@@ -323,6 +325,75 @@ impl Gen<'_> {
                     out.push_str(&format!(" 0 {} DO I @ DROP I C@ DROP -8 +LOOP", 4096 + n));
                 } else {
                     out.push_str(" BUF 8 CELLS + BUF DO I I ! I @ DROP 1 I C! CELL +LOOP");
+                }
+                d
+            }
+            98 if self.loops < 2 => {
+                // Loops the JIT versions (index-addressed accesses checked
+                // once at the DO): ranges that leave memory at the top at
+                // some iteration, run-time steps of either sign, LEAVE,
+                // and long loops whose fuel countdown crosses a refill (or
+                // runs out: the error and the stack must match).
+                let end = "HERE UNUSED +";
+                let acc = [
+                    "I C@ DROP",
+                    "I @ DROP",
+                    "0 I C!",
+                    "I 2@ 2DROP",
+                    "7 I !",
+                    "I 2@ I 2!",
+                ][self.rng.below(6) as usize];
+                match self.rng.below(6) {
+                    0 | 1 => {
+                        let lo = [3, 16, 24, 40][self.rng.below(4) as usize];
+                        let hi = [-8, -1, 0, 5][self.rng.below(4) as usize];
+                        let step = if self.rng.chance(50) {
+                            "LOOP"
+                        } else {
+                            "8 +LOOP"
+                        };
+                        out.push_str(&format!(" {end} {hi} + {end} {lo} - DO {acc} {step}"));
+                    }
+                    2 => {
+                        let step: i64 = [1, 3, 8, -1, -8, 16][self.rng.below(6) as usize];
+                        let (lim, start) = if step > 0 {
+                            (
+                                format!(
+                                    "{end} {}",
+                                    ["8 -", "4 +", "16 -"][self.rng.below(3) as usize]
+                                ),
+                                format!("{end} 40 -"),
+                            )
+                        } else {
+                            (
+                                format!("{end} 40 -"),
+                                format!(
+                                    "{end} {}",
+                                    ["16 -", "1 -", "0 +"][self.rng.below(3) as usize]
+                                ),
+                            )
+                        };
+                        out.push_str(&format!(
+                            " {step} 1 * {lim} {start} DO {acc} DUP +LOOP DROP"
+                        ));
+                    }
+                    3 => {
+                        let at = self.rng.below(9);
+                        out.push_str(&format!(
+                            " BUF 8 CELLS + BUF DO {acc} I BUF {at} CELLS + = IF LEAVE THEN CELL +LOOP"
+                        ));
+                    }
+                    4 => {
+                        let n = [100, 20000, 40000][self.rng.below(3) as usize];
+                        out.push_str(&format!(" 0 {n} 0 DO I + LOOP DROP"));
+                    }
+                    _ => {
+                        if self.rng.chance(30) {
+                            out.push_str(" 0 BEGIN 5000 0 DO I + LOOP AGAIN");
+                        } else {
+                            out.push_str(" BUF 64 + BUF DO I C@ DROP LOOP");
+                        }
+                    }
                 }
                 d
             }

@@ -550,3 +550,102 @@ pub(crate) fn invariant_step(plan: &Plan, do_i: usize) -> Option<(usize, i32)> {
     }
     Some((end, p))
 }
+
+/// The step of a counted loop chosen for versioning ([`version`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LoopStep {
+    /// A nonzero constant (`LOOP` is 1).
+    Const(i64),
+    /// `DUP +LOOP` with the step in data slot `p` (relative to entry),
+    /// untouched by the body ([`invariant_step`]).
+    Inv(i32),
+}
+
+/// A counted loop whose body codegen emits twice (loop versioning): a
+/// copy without the index-addressed bounds checks (and, when `no_tick`,
+/// without the fuel test on the back edge), entered when a test at the
+/// `DO` proves every index the loop can take is in range (and the fuel
+/// cannot run out inside it), and the ordinary checked copy otherwise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Version {
+    /// Op index of the loop's end (`LOOP`, `+LOOP`…).
+    pub end: usize,
+    /// The step.
+    pub step: LoopStep,
+    /// Largest access size in bytes (1, 8 or 16) of the body's accesses
+    /// addressed by this loop's own index (`I C@`, `I 2@`…); 0 when none.
+    pub size: i64,
+    /// The body makes no call (compiled, interpreted or system word) and
+    /// has no backward branch but the loop's own: the fuel countdown falls
+    /// by exactly one per iteration, so the fast copy's back edge need not
+    /// test it when the trip count is known to be below it.
+    pub no_tick: bool,
+}
+
+/// Body length (ops) above which a loop is not versioned (code growth).
+const VERSION_MAX_OPS: usize = 96;
+
+/// Whether (and how) the counted loop whose `DO`/`?DO` is op `do_i` is
+/// versioned: its step is constant or loop-invariant, no op in the body
+/// touches the loop's own return-stack cells (so `I` at the loop's
+/// return depth is its index), and it either addresses memory by its
+/// index or can drop its fuel test. Source: loop versioning for bounds-check
+/// elimination (e.g. Würthinger et al., "Array bounds check elimination
+/// for the Java HotSpot client compiler", PPPJ 2007, section 4).
+pub(crate) fn version(plan: &Plan, do_i: usize) -> Option<Version> {
+    let body = plan.start + do_i as u32 + 1;
+    let (_, rd_do) = plan.at[do_i]?;
+    let level = rd_do + 2;
+    let end = (do_i + 1..plan.ops.len()).find(|&j| {
+        matches!(plan.ops[j], Op::Loop { to } | Op::PlusLoop { to } | Op::DupPlusLoop { to }
+            | Op::PlusLoopLit { to, .. } | Op::AddLitLoop { to, .. } if to.0 == body)
+    })?;
+    if end - do_i > VERSION_MAX_OPS {
+        return None;
+    }
+    let step = match plan.ops[end] {
+        Op::Loop { .. } | Op::AddLitLoop { .. } => LoopStep::Const(1),
+        Op::PlusLoopLit { v, .. } if v.0 != 0 => LoopStep::Const(v.0 as i64),
+        Op::DupPlusLoop { .. } => LoopStep::Inv(invariant_step(plan, do_i)?.1),
+        _ => return None,
+    };
+    let mut size = 0;
+    let mut no_tick = !matches!(step, LoopStep::Const(c) if c.unsigned_abs() >= 1 << 40);
+    for j in do_i + 1..end {
+        let Some((_, rd)) = plan.at[j] else {
+            continue;
+        };
+        let op = plan.ops[j];
+        // Return-stack cells this op pops or rewrites.
+        let pops = match op {
+            Op::RFrom | Op::RDrop | Op::RFromAdd | Op::RAdd => 1,
+            Op::TwoRFrom | Op::Unloop => 2,
+            _ => 0,
+        };
+        if rd < level + pops && pops > 0 {
+            return None;
+        }
+        if matches!(op, Op::Call { .. } | Op::TailCall { .. } | Op::Sys { .. })
+            || op
+                .target()
+                .is_some_and(|t| t <= plan.start + j as u32 && !matches!(op, Op::Leave { .. }))
+        {
+            no_tick = false;
+        }
+        if rd == level {
+            let s = match op {
+                Op::ICFetch | Op::ICStore | Op::ICStoreLit { .. } | Op::ICFetchZBr { .. } => 1,
+                Op::IFetch | Op::IStore => 8,
+                Op::ITwoFetch | Op::ITwoStore | Op::ITwoGtBranch { .. } | Op::ISwap2 => 16,
+                _ => 0,
+            };
+            size = size.max(s);
+        }
+    }
+    (size > 0 || no_tick).then_some(Version {
+        end,
+        step,
+        size,
+        no_tick,
+    })
+}

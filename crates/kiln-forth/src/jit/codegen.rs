@@ -102,6 +102,26 @@ struct Gen<'a, 'b, 'c> {
     rd: u32,
     /// Code index of the op being lowered (reported on faults).
     pc: u32,
+    /// Block maps of the versioned loop bodies being lowered (innermost
+    /// last): `(first op, last op, blocks)`; ops outside every range use
+    /// `blocks`.
+    maps: Vec<(usize, usize, Vec<Option<Block>>)>,
+    /// The fast copies of versioned loops being lowered (innermost last).
+    fast: Vec<FastLoop>,
+    /// The current op's index-addressed access is proven in range: no check.
+    raw: bool,
+}
+
+/// A versioned loop's unchecked copy being lowered (see [`analyze::version`]).
+struct FastLoop {
+    /// Return depth inside the body: `I` at this depth is the loop's index,
+    /// proven in range for the accesses it addresses.
+    level: u32,
+    /// Op index of the body's first op (the back edge's target).
+    head: usize,
+    /// The back edge only counts the fuel down (the test at the `DO`
+    /// proved it cannot reach zero in the loop).
+    no_tick: bool,
 }
 
 /// Accesses to the context and the data stack: in bounds (checked at entry).
@@ -198,30 +218,13 @@ pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(
         d: 0,
         rd: 0,
         pc: plan.start,
+        maps: Vec::new(),
+        fast: Vec::new(),
+        raw: false,
     };
     let first = g.block_at(0);
     g.b.fb.ins().jump(first, &[]);
-    let mut terminated = true;
-    for i in 0..plan.ops.len() {
-        let Some((d, rd)) = plan.at[i] else {
-            terminated = true;
-            continue;
-        };
-        if plan.skip[i] {
-            continue;
-        }
-        if plan.block_start[i] || terminated || i == 0 {
-            let blk = g.block_at(i);
-            if !terminated {
-                g.b.fb.ins().jump(blk, &[]);
-            }
-            g.b.fb.switch_to_block(blk);
-        }
-        g.d = d;
-        g.rd = rd;
-        g.pc = plan.start + i as u32;
-        terminated = g.op(i)?;
-    }
+    let terminated = g.lower_range(0, plan.ops.len(), true)?;
     if !terminated {
         return Err(JitError("falls off the end".into()));
     }
@@ -288,13 +291,177 @@ pub(crate) fn build_entry(
 }
 
 impl Gen<'_, '_, '_> {
+    /// The block map entry of op `i` (the innermost versioned copy's
+    /// map containing it, else the main one).
+    fn map_entry(&mut self, i: usize) -> &mut Option<Block> {
+        match self
+            .maps
+            .iter_mut()
+            .rev()
+            .find(|(lo, hi, _)| (*lo..=*hi).contains(&i))
+        {
+            Some((lo, _, m)) => &mut m[i - *lo],
+            None => &mut self.blocks[i],
+        }
+    }
+
     fn block_at(&mut self, i: usize) -> Block {
-        if let Some(b) = self.blocks[i] {
+        if let Some(b) = *self.map_entry(i) {
             return b;
         }
         let b = self.b.fb.create_block();
-        self.blocks[i] = Some(b);
+        *self.map_entry(i) = Some(b);
         b
+    }
+
+    /// Lowers ops `lo..hi` in order; `terminated` says whether the current
+    /// block already ended. Returns whether the last one ended its block.
+    fn lower_range(
+        &mut self,
+        lo: usize,
+        hi: usize,
+        mut terminated: bool,
+    ) -> Result<bool, JitError> {
+        let plan = self.plan;
+        for i in lo..hi {
+            let Some((d, rd)) = plan.at[i] else {
+                terminated = true;
+                continue;
+            };
+            if plan.skip[i] {
+                continue;
+            }
+            // A block someone already branches to (a versioned loop's
+            // fast copy jumps to the op after the loop) starts here too.
+            if plan.block_start[i] || terminated || i == 0 || self.map_entry(i).is_some() {
+                let blk = self.block_at(i);
+                if !terminated {
+                    self.b.fb.ins().jump(blk, &[]);
+                }
+                self.b.fb.switch_to_block(blk);
+            }
+            self.d = d;
+            self.rd = rd;
+            self.pc = plan.start + i as u32;
+            terminated = self.op(i)?;
+        }
+        Ok(terminated)
+    }
+
+    /// Whether an access addressed by `I` at the current return depth is
+    /// proven in range (inside a versioned loop's fast copy).
+    fn unchecked(&self) -> bool {
+        self.fast.iter().any(|f| f.level == self.rd)
+    }
+
+    /// After a `DO`/`?DO` at op `i` (its cells on the return stack):
+    /// versions the loop when [`analyze::version`] allows: tests whether
+    /// every index the loop can take is in range for its index-addressed
+    /// accesses (and the fuel cannot run out in it), branches to an
+    /// unchecked copy of the body if so and to the ordinary one (lowered
+    /// next by the caller) if not. Returns false when it emitted nothing.
+    fn version_loop(&mut self, i: usize, limit: Value, start: Value) -> Result<bool, JitError> {
+        let Some(v) = analyze::version(self.plan, i) else {
+            return Ok(false);
+        };
+        if self.fast.len() >= 2 {
+            return Ok(false);
+        }
+        let ok = self.version_test(&v, limit, start);
+        let fast_head = self.b.fb.create_block();
+        let slow_head = self.block_at(i + 1);
+        self.b.fb.ins().brif(ok, fast_head, &[], slow_head, &[]);
+        let mut map = vec![None; v.end - i];
+        map[0] = Some(fast_head);
+        self.maps.push((i + 1, v.end, map));
+        self.fast.push(FastLoop {
+            level: self.rd,
+            head: i + 1,
+            no_tick: v.no_tick,
+        });
+        let saved = (self.d, self.rd, self.pc);
+        let r = self.lower_range(i + 1, v.end + 1, true);
+        self.fast.pop();
+        self.maps.pop();
+        if !r? {
+            let after = self.block_at(v.end + 1);
+            self.b.fb.ins().jump(after, &[]);
+        }
+        (self.d, self.rd, self.pc) = saved;
+        Ok(true)
+    }
+
+    /// The versioning test (an `i8` condition): the indices lie in one
+    /// interval `lo..=hi` with `lo <= hi` (step > 0 and start < limit: the
+    /// loop visits start..limit-1; step < 0 and limit <= start: it visits
+    /// limit..start), both ends in the main region for the accesses'
+    /// size, and, for `no_tick`, `hi - lo < tick * |step|` (then at most
+    /// `tick` iterations run, so the fuel test on the back edge cannot
+    /// fire: the countdown is in 1..=TICK and |step| < 2^40, no overflow).
+    fn version_test(&mut self, v: &analyze::Version, limit: Value, start: Value) -> Value {
+        let lm1 = self.b.fb.ins().iadd_imm_s(limit, -1);
+        let (lo, hi, mut ok, mag) = match v.step {
+            analyze::LoopStep::Const(c) if c > 0 => {
+                let ok = self.b.fb.ins().icmp(IntCC::SignedLessThan, start, limit);
+                let mag = self.iconst(c);
+                (start, lm1, ok, mag)
+            }
+            analyze::LoopStep::Const(c) => {
+                let ok = self
+                    .b
+                    .fb
+                    .ins()
+                    .icmp(IntCC::SignedLessThanOrEqual, limit, start);
+                let mag = self.iconst(c.wrapping_neg());
+                (limit, start, ok, mag)
+            }
+            analyze::LoopStep::Inv(p) => {
+                // Only a positive step takes the fast copy (one test:
+                // 0 < step < 2^40), whose back edge then uses the
+                // positive-step exit test.
+                let step = self
+                    .b
+                    .fb
+                    .use_var(self.vars[(self.plan.n_in as i32 + p) as usize]);
+                let sm1 = self.b.fb.ins().iadd_imm_s(step, -1);
+                let small = self
+                    .b
+                    .fb
+                    .ins()
+                    .icmp_imm_u(IntCC::UnsignedLessThan, sm1, (1 << 40) - 1);
+                let up = self.b.fb.ins().icmp(IntCC::SignedLessThan, start, limit);
+                let ok = self.b.fb.ins().band(up, small);
+                (start, lm1, ok, step)
+            }
+        };
+        if v.size > 0 {
+            let c1 = self.in_main(lo, v.size);
+            let c2 = self.in_main(hi, v.size);
+            let c = self.b.fb.ins().band(c1, c2);
+            ok = self.b.fb.ins().band(ok, c);
+        }
+        if v.no_tick {
+            let span = self.b.fb.ins().isub(hi, lo);
+            let t = self.b.fb.use_var(self.tick);
+            let room = self.b.fb.ins().imul(t, mag);
+            let c = self.b.fb.ins().icmp(IntCC::UnsignedLessThan, span, room);
+            ok = self.b.fb.ins().band(ok, c);
+        }
+        ok
+    }
+
+    /// The fuel countdown on a backward branch to `to`: only counted down
+    /// on a versioned loop's fast back edge (see [`FastLoop::no_tick`]),
+    /// else tested too ([`Gen::tick_check`]).
+    fn back_tick(&mut self, to: u32) {
+        let head = to.wrapping_sub(self.plan.start) as usize;
+        if self.fast.iter().any(|f| f.no_tick && f.head == head) {
+            let t = self.b.fb.use_var(self.tick);
+            let t1 = self.b.fb.ins().iadd_imm_s(t, -1);
+            self.b.fb.def_var(self.tick, t1);
+        } else {
+            self.tick_check(to);
+        }
     }
 
     fn target(&mut self, to: u32) -> Block {
@@ -573,6 +740,14 @@ impl Gen<'_, '_, '_> {
 
     /// A cell (`size` 8) or byte (1) fetch with THROW -9 outside valid memory.
     fn fetch(&mut self, addr: Value, size: i64) -> Value {
+        if self.raw {
+            let p = self.mem_addr(addr);
+            return if size == 8 {
+                self.b.fb.ins().load(I64, mflags(), p, 0)
+            } else {
+                self.b.fb.ins().uload8(I64, mflags(), p, 0)
+            };
+        }
         let ok = self.in_main(addr, size);
         let fast = self.b.fb.create_block();
         let slow = self.b.fb.create_block();
@@ -606,6 +781,16 @@ impl Gen<'_, '_, '_> {
     }
 
     fn store(&mut self, addr: Value, x: Value, size: i64) {
+        if self.raw {
+            let p = self.mem_addr(addr);
+            if size == 8 {
+                self.b.fb.ins().store(mflags(), x, p, 0);
+            } else {
+                let y = self.b.fb.ins().ireduce(I8, x);
+                self.b.fb.ins().store(mflags(), y, p, 0);
+            }
+            return;
+        }
         let ok = self.in_main(addr, size);
         let fast = self.b.fb.create_block();
         let slow = self.b.fb.create_block();
@@ -659,6 +844,12 @@ impl Gen<'_, '_, '_> {
 
     /// 2@'s fetch: (cell at addr, cell at addr + 8).
     fn fetch2(&mut self, addr: Value) -> (Value, Value) {
+        if self.raw {
+            let p = self.mem_addr(addr);
+            let x0 = self.b.fb.ins().load(I64, mflags(), p, 0);
+            let x1 = self.b.fb.ins().load(I64, mflags(), p, 8);
+            return (x0, x1);
+        }
         let ok = self.in_main(addr, 16);
         let fast = self.b.fb.create_block();
         let slow = self.b.fb.create_block();
@@ -684,6 +875,12 @@ impl Gen<'_, '_, '_> {
 
     /// 2!'s store: `x0` at addr, `x1` at addr + 8 (nothing stored on a fault).
     fn store2(&mut self, addr: Value, x0: Value, x1: Value) {
+        if self.raw {
+            let p = self.mem_addr(addr);
+            self.b.fb.ins().store(mflags(), x0, p, 0);
+            self.b.fb.ins().store(mflags(), x1, p, 8);
+            return;
+        }
         let ok = self.in_main(addr, 16);
         let fast = self.b.fb.create_block();
         let slow = self.b.fb.create_block();
@@ -876,7 +1073,7 @@ impl Gen<'_, '_, '_> {
             let taken = self.b.fb.create_block();
             self.b.fb.ins().brif(cond, taken, &[], fall, &[]);
             self.b.fb.switch_to_block(taken);
-            self.tick_check(to);
+            self.back_tick(to);
             let t = self.target(to);
             self.b.fb.ins().jump(t, &[]);
         } else {
@@ -888,7 +1085,7 @@ impl Gen<'_, '_, '_> {
 
     fn jump(&mut self, to: u32) {
         if to <= self.pc {
-            self.tick_check(to);
+            self.back_tick(to);
         }
         let t = self.target(to);
         self.b.fb.ins().jump(t, &[]);
@@ -915,7 +1112,18 @@ impl Gen<'_, '_, '_> {
         let idx = self.r(0);
         let limit = self.r(1);
         let inv = self.loop_inv.get(&i).copied();
+        // In a versioned loop's fast copy a run-time step is positive.
+        let fast_pos = self
+            .fast
+            .last()
+            .is_some_and(|f| f.head + self.plan.start as usize == to as usize);
         let done = match step {
+            Some(step) if fast_pos && self.const_step.is_none() => {
+                let n = self.b.fb.ins().iadd(idx, step);
+                self.set_r(0, n);
+                let nd = self.b.fb.ins().isub(n, limit);
+                self.b.fb.ins().icmp(IntCC::UnsignedLessThan, nd, step)
+            }
             Some(step) if inv.is_some() => {
                 // The general test below with the step's sign known at the
                 // DO: crossing iff new index - limit' <u |step|, where
@@ -999,6 +1207,25 @@ impl Gen<'_, '_, '_> {
     /// Lowers op `i`; returns true when it ended the block (no fall-through).
     fn op(&mut self, i: usize) -> Result<bool, JitError> {
         let op = self.plan.ops[i];
+        self.raw = matches!(
+            op,
+            Op::IFetch
+                | Op::ICFetch
+                | Op::IStore
+                | Op::ICStore
+                | Op::ICStoreLit { .. }
+                | Op::ITwoFetch
+                | Op::ITwoStore
+                | Op::ICFetchZBr { .. }
+                | Op::ITwoGtBranch { .. }
+                | Op::ISwap2
+        ) && self.unchecked();
+        let r = self.op_inner(i, op);
+        self.raw = false;
+        r
+    }
+
+    fn op_inner(&mut self, i: usize, op: Op) -> Result<bool, JitError> {
         let ins_add = |g: &mut Self, a: Value, v: i64| g.b.fb.ins().iadd_imm_s(a, v);
         match op {
             Op::Nop | Op::JitEntry { .. } => {}
@@ -1314,6 +1541,7 @@ impl Gen<'_, '_, '_> {
                 self.rd += 2;
                 self.set_r(1, limit);
                 self.set_r(0, start);
+                return self.version_loop(i, limit, start);
             }
             Op::QDo { to } => {
                 let (limit, start) = (self.peek(1), self.peek(0));
@@ -1324,8 +1552,13 @@ impl Gen<'_, '_, '_> {
                 self.set_r(1, limit);
                 self.set_r(0, start);
                 let t = self.target(to.0);
-                let body = self.block_at(i + 1);
+                let body = self.b.fb.create_block();
                 self.b.fb.ins().brif(eq, t, &[], body, &[]);
+                self.b.fb.switch_to_block(body);
+                if !self.version_loop(i, limit, start)? {
+                    let head = self.block_at(i + 1);
+                    self.b.fb.ins().jump(head, &[]);
+                }
                 return Ok(true);
             }
             Op::Loop { to } => self.loop_end(i, None, to.0),
