@@ -122,6 +122,8 @@ struct FastLoop {
     /// The back edge only counts the fuel down (the test at the `DO`
     /// proved it cannot reach zero in the loop).
     no_tick: bool,
+    /// Ops whose induction-variable addresses the test proved in range.
+    iv_ops: Vec<usize>,
 }
 
 /// Accesses to the context and the data stack: in bounds (checked at entry).
@@ -369,8 +371,16 @@ impl Gen<'_, '_, '_> {
         }
         let ok = self.version_test(&v, limit, start);
         let fast_head = self.b.fb.create_block();
+        let slow_pre = self.b.fb.create_block();
         let slow_head = self.block_at(i + 1);
-        self.b.fb.ins().brif(ok, fast_head, &[], slow_head, &[]);
+        match ok {
+            Some(ok) => self.b.fb.ins().brif(ok, fast_head, &[], slow_pre, &[]),
+            None => self.b.fb.ins().jump(fast_head, &[]),
+        };
+        // The checked copy's loop-invariant exit test (only it needs one).
+        self.b.fb.switch_to_block(slow_pre);
+        self.loop_params(i, limit);
+        self.b.fb.ins().jump(slow_head, &[]);
         let mut map = vec![None; v.end - i];
         map[0] = Some(fast_head);
         self.maps.push((i + 1, v.end, map));
@@ -378,6 +388,7 @@ impl Gen<'_, '_, '_> {
             level: self.rd,
             head: i + 1,
             no_tick: v.no_tick,
+            iv_ops: v.iv_ops.clone(),
         });
         let saved = (self.d, self.rd, self.pc);
         let r = self.lower_range(i + 1, v.end + 1, true);
@@ -391,29 +402,30 @@ impl Gen<'_, '_, '_> {
         Ok(true)
     }
 
-    /// The versioning test (an `i8` condition): the indices lie in one
+    /// The versioning test (an `i8` condition; `None` when it folds to
+    /// true, constant parts are folded): the indices lie in one
     /// interval `lo..=hi` with `lo <= hi` (step > 0 and start < limit: the
     /// loop visits start..limit-1; step < 0 and limit <= start: it visits
     /// limit..start), both ends in the main region for the accesses'
     /// size, and, for `no_tick`, `hi - lo < tick * |step|` (then at most
     /// `tick` iterations run, so the fuel test on the back edge cannot
     /// fire: the countdown is in 1..=TICK and |step| < 2^40, no overflow).
-    fn version_test(&mut self, v: &analyze::Version, limit: Value, start: Value) -> Value {
-        let lm1 = self.b.fb.ins().iadd_imm_s(limit, -1);
-        let (lo, hi, mut ok, mag) = match v.step {
+    fn version_test(&mut self, v: &analyze::Version, limit: Value, start: Value) -> Option<Value> {
+        let mut conds = Vec::new();
+        let lm1 = match self.konst(limit) {
+            Some(l) => self.iconst(l.wrapping_sub(1)),
+            None => self.b.fb.ins().iadd_imm_s(limit, -1),
+        };
+        let (lo, hi, mag) = match v.step {
             analyze::LoopStep::Const(c) if c > 0 => {
-                let ok = self.b.fb.ins().icmp(IntCC::SignedLessThan, start, limit);
+                self.cond(&mut conds, IntCC::SignedLessThan, start, limit);
                 let mag = self.iconst(c);
-                (start, lm1, ok, mag)
+                (start, lm1, mag)
             }
             analyze::LoopStep::Const(c) => {
-                let ok = self
-                    .b
-                    .fb
-                    .ins()
-                    .icmp(IntCC::SignedLessThanOrEqual, limit, start);
+                self.cond(&mut conds, IntCC::SignedLessThanOrEqual, limit, start);
                 let mag = self.iconst(c.wrapping_neg());
-                (limit, start, ok, mag)
+                (limit, start, mag)
             }
             analyze::LoopStep::Inv(p) => {
                 // Only a positive step takes the fast copy (one test:
@@ -424,30 +436,96 @@ impl Gen<'_, '_, '_> {
                     .fb
                     .use_var(self.vars[(self.plan.n_in as i32 + p) as usize]);
                 let sm1 = self.b.fb.ins().iadd_imm_s(step, -1);
-                let small = self
-                    .b
-                    .fb
-                    .ins()
-                    .icmp_imm_u(IntCC::UnsignedLessThan, sm1, (1 << 40) - 1);
-                let up = self.b.fb.ins().icmp(IntCC::SignedLessThan, start, limit);
-                let ok = self.b.fb.ins().band(up, small);
-                (start, lm1, ok, step)
+                let bound = self.iconst((1 << 40) - 1);
+                self.cond(&mut conds, IntCC::UnsignedLessThan, sm1, bound);
+                self.cond(&mut conds, IntCC::SignedLessThan, start, limit);
+                (start, lm1, step)
             }
         };
         if v.size > 0 {
-            let c1 = self.in_main(lo, v.size);
-            let c2 = self.in_main(hi, v.size);
-            let c = self.b.fb.ins().band(c1, c2);
-            ok = self.b.fb.ins().band(ok, c);
+            for a in [lo, hi] {
+                let room = self.iconst(self.env.mem_len - GUARD as i64 - v.size);
+                let off = match self.konst(a) {
+                    Some(k) => self.iconst(k.wrapping_sub(GUARD as i64)),
+                    None => self.b.fb.ins().iadd_imm_s(a, -(GUARD as i64)),
+                };
+                self.cond(&mut conds, IntCC::UnsignedLessThanOrEqual, off, room);
+            }
+        }
+        if !v.ivs.is_empty() {
+            // LOOP (step 1, start < limit): n - 1 = limit - 1 - start
+            // iterations after the first, below 2^32; an access at
+            // v0 + off + k * step (|off|, |step| < 2^31) is in range for
+            // every k when it is at both ends (no wrap-around).
+            let n1 = self.b.fb.ins().isub(lm1, start);
+            let bound = self.iconst(1 << 32);
+            self.cond(&mut conds, IntCC::UnsignedLessThan, n1, bound);
+            for a in v.ivs.clone() {
+                let v0 = self.b.fb.use_var(self.vars[a.slot]);
+                let first = self.b.fb.ins().iadd_imm_s(v0, a.off);
+                let span = self.b.fb.ins().imul_imm_s(n1, a.step);
+                let last = self.b.fb.ins().iadd(first, span);
+                for x in [first, last] {
+                    let room = self.iconst(self.env.mem_len - GUARD as i64 - a.size);
+                    let off = self.b.fb.ins().iadd_imm_s(x, -(GUARD as i64));
+                    self.cond(&mut conds, IntCC::UnsignedLessThanOrEqual, off, room);
+                }
+            }
         }
         if v.no_tick {
-            let span = self.b.fb.ins().isub(hi, lo);
+            let span = match (self.konst(hi), self.konst(lo)) {
+                (Some(h), Some(l)) => self.iconst(h.wrapping_sub(l)),
+                _ => self.b.fb.ins().isub(hi, lo),
+            };
             let t = self.b.fb.use_var(self.tick);
             let room = self.b.fb.ins().imul(t, mag);
-            let c = self.b.fb.ins().icmp(IntCC::UnsignedLessThan, span, room);
-            ok = self.b.fb.ins().band(ok, c);
+            self.cond(&mut conds, IntCC::UnsignedLessThan, span, room);
+        }
+        let mut ok: Option<Value> = None;
+        for c in conds {
+            ok = Some(match ok {
+                Some(o) => self.b.fb.ins().band(o, c),
+                None => c,
+            });
         }
         ok
+    }
+
+    /// The value of `v` when it is a constant (`iconst`) of this function.
+    fn konst(&self, v: Value) -> Option<i64> {
+        use kiln_jit::ir::{InstructionData, Opcode, ValueDef};
+        let dfg = &self.b.fb.func.dfg;
+        match dfg.value_def(v) {
+            ValueDef::Result(inst, _) => match dfg.insts[inst] {
+                InstructionData::UnaryImm {
+                    opcode: Opcode::Iconst,
+                    imm,
+                } => Some(imm.bits()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Adds the condition `a cc b` to `conds`, folded when both are
+    /// constants (a condition that is always true is left out; one that
+    /// is always false becomes a constant 0).
+    fn cond(&mut self, conds: &mut Vec<Value>, cc: IntCC, a: Value, b: Value) {
+        if let (Some(x), Some(y)) = (self.konst(a), self.konst(b)) {
+            let holds = match cc {
+                IntCC::SignedLessThan => x < y,
+                IntCC::SignedLessThanOrEqual => x <= y,
+                IntCC::UnsignedLessThan => (x as u64) < (y as u64),
+                IntCC::UnsignedLessThanOrEqual => (x as u64) <= (y as u64),
+                _ => false,
+            };
+            if !holds {
+                let z = self.b.fb.ins().iconst(I8, 0);
+                conds.push(z);
+            }
+            return;
+        }
+        conds.push(self.b.fb.ins().icmp(cc, a, b));
     }
 
     /// The fuel countdown on a backward branch to `to`: only counted down
@@ -1219,7 +1297,8 @@ impl Gen<'_, '_, '_> {
                 | Op::ICFetchZBr { .. }
                 | Op::ITwoGtBranch { .. }
                 | Op::ISwap2
-        ) && self.unchecked();
+        ) && self.unchecked()
+            || self.fast.iter().any(|f| f.iv_ops.contains(&i));
         let r = self.op_inner(i, op);
         self.raw = false;
         r
@@ -1537,16 +1616,17 @@ impl Gen<'_, '_, '_> {
             Op::Do => {
                 let (limit, start) = (self.peek(1), self.peek(0));
                 self.d -= 2;
-                self.loop_params(i, limit);
                 self.rd += 2;
                 self.set_r(1, limit);
                 self.set_r(0, start);
-                return self.version_loop(i, limit, start);
+                if self.version_loop(i, limit, start)? {
+                    return Ok(true);
+                }
+                self.loop_params(i, limit);
             }
             Op::QDo { to } => {
                 let (limit, start) = (self.peek(1), self.peek(0));
                 self.d -= 2;
-                self.loop_params(i, limit);
                 let eq = self.b.fb.ins().icmp(IntCC::Equal, limit, start);
                 self.rd += 2;
                 self.set_r(1, limit);
@@ -1556,6 +1636,7 @@ impl Gen<'_, '_, '_> {
                 self.b.fb.ins().brif(eq, t, &[], body, &[]);
                 self.b.fb.switch_to_block(body);
                 if !self.version_loop(i, limit, start)? {
+                    self.loop_params(i, limit);
                     let head = self.block_at(i + 1);
                     self.b.fb.ins().jump(head, &[]);
                 }
