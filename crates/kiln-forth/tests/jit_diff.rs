@@ -637,7 +637,12 @@ fn versioned_loops_fault_at_the_same_iteration() {
         : P6 ( step -- ) END END 40 - DO 0 I ! DUP +LOOP DROP ;
         : P7 BUF BUF 0 9 0 DO >R OVER @ OVER @ * R> + >R SWAP CELL+ SWAP 8 + R> LOOP ;
         : P8 BUF 8 CELLS + BUF DO 3 I ! CELL +LOOP BUF 8 0 DO DUP @ . CELL+ LOOP DROP ;
+        : P9 ( lim start -- ) DO I 2@ > IF I 2@ SWAP I 2! THEN CELL +LOOP ;
+        : SHOW BUF 8 0 DO DUP @ . CELL+ LOOP DROP ;
+        : FILLB BUF 8 0 DO I 5 * 7 AND OVER ! CELL+ LOOP DROP ;
         : RUN ( xt -- ) CATCH . DEPTH . CR ;
+        : P10 END END 32 - P9 ;
+        FILLB BUF 7 CELLS + BUF P9 SHOW ' P10 RUN
         ' P1 RUN ' P2 RUN ' P3 RUN ' P4 RUN -8 ' P5 RUN 3 ' P6 RUN 8 ' P6 RUN ' P7 RUN ' P8 RUN
         END 40 - 1 P6 DEPTH .";
     let a = run(text, JitMode::Off);

@@ -110,6 +110,9 @@ struct Gen<'a, 'b, 'c> {
     fast: Vec<FastLoop>,
     /// The current op's index-addressed access is proven in range: no check.
     raw: bool,
+    /// The cells an unchecked `ITwoGtBranch` at this op index loaded (an
+    /// `ISwap2` right after it, on its fall-through, reuses them).
+    last2: Option<(usize, Value, Value)>,
 }
 
 /// A versioned loop's unchecked copy being lowered (see [`analyze::version`]).
@@ -223,6 +226,7 @@ pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(
         maps: Vec::new(),
         fast: Vec::new(),
         raw: false,
+        last2: None,
     };
     let first = g.block_at(0);
     g.b.fb.ins().jump(first, &[]);
@@ -1301,6 +1305,9 @@ impl Gen<'_, '_, '_> {
             || self.fast.iter().any(|f| f.iv_ops.contains(&i));
         let r = self.op_inner(i, op);
         self.raw = false;
+        if !matches!(op, Op::ITwoGtBranch { .. }) {
+            self.last2 = None;
+        }
         r
     }
 
@@ -1813,10 +1820,21 @@ impl Gen<'_, '_, '_> {
                 let (x2, x1) = self.fetch2(a);
                 let c = self.b.fb.ins().icmp(IntCC::SignedLessThanOrEqual, x1, x2);
                 self.branch_if(c, to.0);
+                if self.raw {
+                    self.last2 = Some((i, x2, x1));
+                }
             }
             Op::ISwap2 => {
                 let a = self.r(0);
-                let (x2, x1) = self.fetch2(a);
+                // Right after an unchecked `ITwoGtBranch`, on its
+                // fall-through only (no other way in): the same two cells,
+                // nothing stored since.
+                let (x2, x1) = match self.last2 {
+                    Some((j, x2, x1)) if self.raw && j + 1 == i && !self.plan.block_start[i] => {
+                        (x2, x1)
+                    }
+                    _ => self.fetch2(a),
+                };
                 self.store2(a, x1, x2);
             }
             Op::Halt
