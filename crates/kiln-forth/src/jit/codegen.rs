@@ -27,7 +27,11 @@
 //! interpreter) and on exception exits. Memory accesses are inlined with one unsigned
 //! bounds check against the main region; anything else (segments, invalid
 //! addresses) takes a cold call into the runtime, which raises the same
-//! THROW codes as the interpreter.
+//! THROW codes as the interpreter. Counted loops chosen by
+//! [`analyze::version`] are emitted twice: a copy without the checks of
+//! their index- and induction-variable-addressed accesses (and without the
+//! fuel test on the back edge), entered when one test at the `DO` proves
+//! them unnecessary, and the ordinary checked copy otherwise.
 
 use super::analyze::{self, Plan, Sig};
 use super::rt;
