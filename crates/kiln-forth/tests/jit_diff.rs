@@ -1,7 +1,9 @@
 //! Differential test of the JIT tier: random small programs, built from
 //! the core word sets (stack, arithmetic, comparison, memory, IF/ELSE,
 //! DO/LOOP, `DUP +LOOP` with run-time steps of either sign, I-addressed
-//! memory in loops that fault at some iteration, BEGIN/UNTIL, >R/R>, calls
+//! memory in loops that fault at some iteration (including the loops the
+//! JIT versions: ranges leaving memory at the top, run-time steps of either
+//! sign, LEAVE, long loops crossing fuel refills), BEGIN/UNTIL, >R/R>, calls
 //! (compiled-to-compiled ones pass cells in registers), RECURSE,
 //! CATCH/THROW, output), run
 //! with `--jit=off` and `--jit=always`; the output, the final data stack and
@@ -326,6 +328,104 @@ impl Gen<'_> {
                 }
                 d
             }
+            98 if self.loops < 2 => {
+                // Loops the JIT versions (index-addressed accesses checked
+                // once at the DO): ranges that leave memory at the top at
+                // some iteration, run-time steps of either sign, LEAVE,
+                // and long loops whose fuel countdown crosses a refill (or
+                // runs out: the error and the stack must match).
+                let end = "HERE UNUSED +";
+                let acc = [
+                    "I C@ DROP",
+                    "I @ DROP",
+                    "0 I C!",
+                    "I 2@ 2DROP",
+                    "7 I !",
+                    "I 2@ I 2!",
+                ][self.rng.below(6) as usize];
+                match self.rng.below(8) {
+                    6 => {
+                        // pointers carried on the stack (induction
+                        // variables), leaving memory at either end at some
+                        // iteration or staying inside BUF
+                        let n = [2, 4, 8, 9][self.rng.below(4) as usize];
+                        let top = format!("{end} 24 -");
+                        let (p, step) = [
+                            ("BUF", "CELL+"),
+                            ("BUF 7 CELLS +", "8 -"),
+                            (top.as_str(), "CELL+"),
+                            ("4104", "-8 +"),
+                            ("BUF 3 +", "1+"),
+                        ][self.rng.below(5) as usize];
+                        let a = [
+                            "DUP @ DROP",
+                            "7 OVER !",
+                            "DUP C@ DROP",
+                            "1 OVER +!",
+                            "DUP 3 + @ DROP",
+                        ][self.rng.below(5) as usize];
+                        out.push_str(&format!(" {p} {n} 0 DO {a} {step} LOOP DROP"));
+                    }
+                    7 => {
+                        // a dot product step with a sum on the return stack
+                        let n = [2, 4, 8, 9][self.rng.below(4) as usize];
+                        out.push_str(&format!(
+                            " BUF BUF 0 {n} 0 DO >R OVER @ OVER @ * R> + >R SWAP CELL+ SWAP 8 + R> LOOP >R 2DROP R> ."
+                        ));
+                    }
+                    0 | 1 => {
+                        let lo = [3, 16, 24, 40][self.rng.below(4) as usize];
+                        let hi = [-8, -1, 0, 5][self.rng.below(4) as usize];
+                        let step = if self.rng.chance(50) {
+                            "LOOP"
+                        } else {
+                            "8 +LOOP"
+                        };
+                        out.push_str(&format!(" {end} {hi} + {end} {lo} - DO {acc} {step}"));
+                    }
+                    2 => {
+                        let step: i64 = [1, 3, 8, -1, -8, 16][self.rng.below(6) as usize];
+                        let (lim, start) = if step > 0 {
+                            (
+                                format!(
+                                    "{end} {}",
+                                    ["8 -", "4 +", "16 -"][self.rng.below(3) as usize]
+                                ),
+                                format!("{end} 40 -"),
+                            )
+                        } else {
+                            (
+                                format!("{end} 40 -"),
+                                format!(
+                                    "{end} {}",
+                                    ["16 -", "1 -", "0 +"][self.rng.below(3) as usize]
+                                ),
+                            )
+                        };
+                        out.push_str(&format!(
+                            " {step} 1 * {lim} {start} DO {acc} DUP +LOOP DROP"
+                        ));
+                    }
+                    3 => {
+                        let at = self.rng.below(9);
+                        out.push_str(&format!(
+                            " BUF 8 CELLS + BUF DO {acc} I BUF {at} CELLS + = IF LEAVE THEN CELL +LOOP"
+                        ));
+                    }
+                    4 => {
+                        let n = [100, 20000, 40000][self.rng.below(3) as usize];
+                        out.push_str(&format!(" 0 {n} 0 DO I + LOOP DROP"));
+                    }
+                    _ => {
+                        if self.rng.chance(30) {
+                            out.push_str(" 0 BEGIN 5000 0 DO I + LOOP AGAIN");
+                        } else {
+                            out.push_str(" BUF 64 + BUF DO I C@ DROP LOOP");
+                        }
+                    }
+                }
+                d
+            }
             _ => {
                 out.push_str(" DEPTH DROP");
                 d
@@ -519,4 +619,37 @@ fn auto_mode_compiles_what_gets_hot() {
     g.interpret("<off>", "20 FIB").unwrap();
     assert_eq!(g.stack(), &[10946]);
     assert_eq!(g.jit_stats().definitions, 0);
+}
+
+#[test]
+fn versioned_loops_fault_at_the_same_iteration() {
+    // Loops the JIT versions (one range test at the DO, an unchecked copy
+    // of the body when it passes): each leaves valid memory at some
+    // iteration, so the checked copy must run and fault exactly where the
+    // interpreter does, with the same stack and output.
+    let text = "CREATE BUF 8 CELLS ALLOT BUF 8 CELLS 0 FILL
+        : END HERE UNUSED + ;
+        : P1 END 24 - 9 0 DO DUP @ . CELL+ LOOP DROP ;
+        : P2 4104 9 0 DO DUP @ . -8 + LOOP DROP ;
+        : P3 END 8 + END 24 - DO I C@ . LOOP ;
+        : P4 END END 40 - DO I 2@ + . 8 +LOOP ;
+        : P5 ( step -- ) END 40 - END 1 - DO 1 I C! DUP +LOOP DROP ;
+        : P6 ( step -- ) END END 40 - DO 0 I ! DUP +LOOP DROP ;
+        : P7 BUF BUF 0 9 0 DO >R OVER @ OVER @ * R> + >R SWAP CELL+ SWAP 8 + R> LOOP ;
+        : P8 BUF 8 CELLS + BUF DO 3 I ! CELL +LOOP BUF 8 0 DO DUP @ . CELL+ LOOP DROP ;
+        : P9 ( lim start -- ) DO I 2@ > IF I 2@ SWAP I 2! THEN CELL +LOOP ;
+        : SHOW BUF 8 0 DO DUP @ . CELL+ LOOP DROP ;
+        : FILLB BUF 8 0 DO I 5 * 7 AND OVER ! CELL+ LOOP DROP ;
+        : RUN ( xt -- ) CATCH . DEPTH . CR ;
+        : P10 END END 32 - P9 ;
+        FILLB BUF 7 CELLS + BUF P9 SHOW ' P10 RUN
+        ' P1 RUN ' P2 RUN ' P3 RUN ' P4 RUN -8 ' P5 RUN 3 ' P6 RUN 8 ' P6 RUN ' P7 RUN ' P8 RUN
+        END 40 - 1 P6 DEPTH .";
+    let a = run(text, JitMode::Off);
+    let b = run(text, JitMode::Always);
+    assert_eq!(a.output, b.output);
+    assert_eq!(a.stack, b.stack);
+    assert_eq!(a.error, b.error);
+    assert!(a.output.matches("-9 ").count() >= 5, "{}", a.output);
+    assert!(b.compiled >= 9);
 }

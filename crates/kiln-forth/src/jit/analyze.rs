@@ -550,3 +550,288 @@ pub(crate) fn invariant_step(plan: &Plan, do_i: usize) -> Option<(usize, i32)> {
     }
     Some((end, p))
 }
+
+/// The step of a counted loop chosen for versioning ([`version`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LoopStep {
+    /// A nonzero constant (`LOOP` is 1).
+    Const(i64),
+    /// `DUP +LOOP` with the step in data slot `p` (relative to entry),
+    /// untouched by the body ([`invariant_step`]).
+    Inv(i32),
+}
+
+/// A counted loop whose body codegen emits twice (loop versioning): a
+/// copy without the index-addressed bounds checks (and, when `no_tick`,
+/// without the fuel test on the back edge), entered when a test at the
+/// `DO` proves every index the loop can take is in range (and the fuel
+/// cannot run out inside it), and the ordinary checked copy otherwise.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Version {
+    /// Op index of the loop's end (`LOOP`, `+LOOP`…).
+    pub end: usize,
+    /// The step.
+    pub step: LoopStep,
+    /// Largest access size in bytes (1, 8 or 16) of the body's accesses
+    /// addressed by this loop's own index (`I C@`, `I 2@`…); 0 when none.
+    pub size: i64,
+    /// The body makes no call (compiled, interpreted or system word) and
+    /// has no backward branch but the loop's own: the fuel countdown falls
+    /// by exactly one per iteration, so the fast copy's back edge need not
+    /// test it when the trip count is known to be below it.
+    pub no_tick: bool,
+    /// Accesses through induction variables (a `LOOP` with step 1 whose
+    /// straight-line body adds a constant to a stack cell each iteration).
+    pub ivs: Vec<IvAccess>,
+    /// Ops whose every address is an induction variable's (unchecked in
+    /// the fast copy).
+    pub iv_ops: Vec<usize>,
+}
+
+/// An access at `slot + off` where stack slot `slot` (index into the
+/// frame's slots) holds `v0 + k * step` in iteration `k`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct IvAccess {
+    /// Frame slot (0 = deepest input).
+    pub slot: usize,
+    /// Constant added to the slot's value to form the address.
+    pub off: i64,
+    /// The slot's increment per iteration (|step| < 2^31).
+    pub step: i64,
+    /// Bytes accessed.
+    pub size: i64,
+}
+
+/// Body length (ops) above which a loop is not versioned (code growth).
+const VERSION_MAX_OPS: usize = 96;
+
+/// Whether (and how) the counted loop whose `DO`/`?DO` is op `do_i` is
+/// versioned: its step is constant or loop-invariant, no op in the body
+/// touches the loop's own return-stack cells (so `I` at the loop's
+/// return depth is its index), and it either addresses memory by its
+/// index or can drop its fuel test. Source: loop versioning for bounds-check
+/// elimination (e.g. Würthinger et al., "Array bounds check elimination
+/// for the Java HotSpot client compiler", PPPJ 2007, section 4).
+pub(crate) fn version(plan: &Plan, do_i: usize) -> Option<Version> {
+    let body = plan.start + do_i as u32 + 1;
+    let (_, rd_do) = plan.at[do_i]?;
+    let level = rd_do + 2;
+    let end = (do_i + 1..plan.ops.len()).find(|&j| {
+        matches!(plan.ops[j], Op::Loop { to } | Op::PlusLoop { to } | Op::DupPlusLoop { to }
+            | Op::PlusLoopLit { to, .. } | Op::AddLitLoop { to, .. } if to.0 == body)
+    })?;
+    if end - do_i > VERSION_MAX_OPS {
+        return None;
+    }
+    let step = match plan.ops[end] {
+        Op::Loop { .. } | Op::AddLitLoop { .. } => LoopStep::Const(1),
+        Op::PlusLoopLit { v, .. } if v.0 != 0 => LoopStep::Const(v.0 as i64),
+        Op::DupPlusLoop { .. } => LoopStep::Inv(invariant_step(plan, do_i)?.1),
+        _ => return None,
+    };
+    let mut size = 0;
+    let mut no_tick = !matches!(step, LoopStep::Const(c) if c.unsigned_abs() >= 1 << 40);
+    for j in do_i + 1..end {
+        let Some((_, rd)) = plan.at[j] else {
+            continue;
+        };
+        let op = plan.ops[j];
+        // Return-stack cells this op pops or rewrites.
+        let pops = match op {
+            Op::RFrom | Op::RDrop | Op::RFromAdd | Op::RAdd => 1,
+            Op::TwoRFrom | Op::Unloop => 2,
+            _ => 0,
+        };
+        if rd < level + pops && pops > 0 {
+            return None;
+        }
+        if matches!(op, Op::Call { .. } | Op::TailCall { .. } | Op::Sys { .. })
+            || op
+                .target()
+                .is_some_and(|t| t <= plan.start + j as u32 && !matches!(op, Op::Leave { .. }))
+        {
+            no_tick = false;
+        }
+        if rd == level {
+            let s = match op {
+                Op::ICFetch | Op::ICStore | Op::ICStoreLit { .. } | Op::ICFetchZBr { .. } => 1,
+                Op::IFetch | Op::IStore => 8,
+                Op::ITwoFetch | Op::ITwoStore | Op::ITwoGtBranch { .. } | Op::ISwap2 => 16,
+                _ => 0,
+            };
+            size = size.max(s);
+        }
+    }
+    let (ivs, iv_ops) = if step == LoopStep::Const(1) {
+        induction(plan, do_i, end).unwrap_or_default()
+    } else {
+        Default::default()
+    };
+    (size > 0 || no_tick || !ivs.is_empty()).then_some(Version {
+        end,
+        step,
+        size,
+        no_tick,
+        ivs,
+        iv_ops,
+    })
+}
+
+/// A cell's value in [`induction`]'s symbolic run of a loop body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sym {
+    /// Slot `.0`'s value at the loop head plus `.1`.
+    Iv(usize, i64),
+    Other,
+}
+
+/// The memory accesses of a straight-line loop body (ops `do_i+1..end`)
+/// whose addresses are induction variables: stack cells that the body
+/// returns to the same slot plus a constant each iteration. Symbolic
+/// execution over the stack ops; any op it does not model makes the cells
+/// it touches (from `Plan::low` up) unknown, and any branch, or return-stack
+/// op below the loop's cells, gives up. Returns the accesses and the ops
+/// all of whose addresses are among them.
+#[allow(clippy::type_complexity)]
+fn induction(plan: &Plan, do_i: usize, end: usize) -> Option<(Vec<IvAccess>, Vec<usize>)> {
+    let n_in = plan.n_in as i32;
+    let (d_do, rd_do) = plan.at[do_i]?;
+    let (d0, _) = plan.at[do_i + 1]?;
+    let level = rd_do + 2;
+    let mut ds: Vec<Sym> = (0..(n_in + d0) as usize).map(|s| Sym::Iv(s, 0)).collect();
+    let mut rs: Vec<Sym> = Vec::new();
+    let _ = d_do;
+    // Candidate accesses: (op, slot sym, size).
+    let mut acc: Vec<(usize, Sym, i64)> = Vec::new();
+    let mut others: Vec<usize> = Vec::new();
+    let add = |x: Sym, v: i64| match x {
+        Sym::Iv(s, o) => o.checked_add(v).map_or(Sym::Other, |o| Sym::Iv(s, o)),
+        Sym::Other => Sym::Other,
+    };
+    for j in do_i + 1..end {
+        let (d, rd) = plan.at[j]?;
+        let op = plan.ops[j];
+        if op.target().is_some() || plan.skip[j] {
+            return None;
+        }
+        let top = (n_in + d) as usize;
+        if ds.len() != top {
+            return None;
+        }
+        let pk = |ds: &Vec<Sym>, k: usize| ds[top - 1 - k];
+        match op {
+            Op::Dup => ds.push(pk(&ds, 0)),
+            Op::Drop => {
+                ds.pop();
+            }
+            Op::Swap => ds.swap(top - 1, top - 2),
+            Op::Over => ds.push(pk(&ds, 1)),
+            Op::Nip => {
+                ds.remove(top - 2);
+            }
+            Op::TwoDrop => ds.truncate(top - 2),
+            Op::ToR => rs.push(ds.pop()?),
+            Op::RFrom if rd > level => ds.push(rs.pop()?),
+            Op::RFetch if rd > level => ds.push(*rs.last()?),
+            Op::RAdd if rd > level => {
+                ds.pop();
+                *rs.last_mut()? = Sym::Other;
+            }
+            Op::RFromAdd if rd > level => {
+                rs.pop();
+                ds[top - 1] = Sym::Other;
+            }
+            Op::AddLit { v } => ds[top - 1] = add(ds[top - 1], v.0 as i64),
+            Op::OnePlus => ds[top - 1] = add(ds[top - 1], 1),
+            Op::OneMinus => ds[top - 1] = add(ds[top - 1], -1),
+            Op::AddLit2 { a, b } => {
+                ds[top - 2] = add(ds[top - 2], a.0 as i64);
+                ds[top - 1] = add(ds[top - 1], b.0 as i64);
+            }
+            Op::Fetch | Op::CFetch => {
+                acc.push((j, pk(&ds, 0), if op == Op::Fetch { 8 } else { 1 }));
+                ds[top - 1] = Sym::Other;
+            }
+            Op::TwoFetch => {
+                acc.push((j, pk(&ds, 0), 16));
+                ds[top - 1] = Sym::Other;
+                ds.push(Sym::Other);
+            }
+            Op::OverFetch => {
+                acc.push((j, pk(&ds, 1), 8));
+                ds.push(Sym::Other);
+            }
+            Op::OverFetch2 | Op::OverFetchMul => {
+                acc.push((j, pk(&ds, 1), 8));
+                acc.push((j, pk(&ds, 0), 8));
+                ds.push(Sym::Other);
+                if op == Op::OverFetch2 {
+                    ds.push(Sym::Other);
+                }
+            }
+            Op::Store | Op::CStore | Op::PlusStore => {
+                let size = if op == Op::CStore { 1 } else { 8 };
+                acc.push((j, pk(&ds, 0), size));
+                ds.truncate(top - 2);
+            }
+            Op::TwoStore => {
+                acc.push((j, pk(&ds, 0), 16));
+                ds.truncate(top - 3);
+            }
+            Op::RFrom
+            | Op::RFetch
+            | Op::RAdd
+            | Op::RFromAdd
+            | Op::TwoToR
+            | Op::TwoRFrom
+            | Op::TwoRFetch
+            | Op::RDrop
+            | Op::Unloop
+            | Op::Leave { .. } => return None,
+            _ => {
+                // Unmodelled: the cells it touches become unknown.
+                let (d1, _) = plan.at.get(j + 1).copied().flatten()?;
+                let low = (n_in + plan.low[j]).max(0) as usize;
+                if low > ds.len() {
+                    return None;
+                }
+                ds.truncate(low);
+                ds.resize((n_in + d1) as usize, Sym::Other);
+                others.push(j);
+            }
+        }
+    }
+    // The loop's end (`LOOP`, or `n + LOOP` fused) must leave the head's depth.
+    if let Op::AddLitLoop { v, .. } = plan.ops[end] {
+        let t = ds.len().checked_sub(1)?;
+        ds[t] = add(ds[t], v.0 as i64);
+    }
+    if ds.len() != (n_in + d0) as usize || !rs.is_empty() {
+        return None;
+    }
+    let mut ivs = Vec::new();
+    let mut ops: Vec<usize> = acc.iter().map(|a| a.0).collect();
+    ops.dedup();
+    ops.retain(|&j| {
+        acc.iter().filter(|a| a.0 == j).all(|&(_, sym, size)| {
+            let Sym::Iv(slot, off) = sym else {
+                return false;
+            };
+            let Sym::Iv(s2, step) = ds[slot] else {
+                return false;
+            };
+            if s2 != slot || step.unsigned_abs() >= 1 << 31 || off.unsigned_abs() >= 1 << 31 {
+                return false;
+            }
+            ivs.push(IvAccess {
+                slot,
+                off,
+                step,
+                size,
+            });
+            true
+        })
+    });
+    let _ = others;
+    Some((ivs, ops))
+}

@@ -27,7 +27,11 @@
 //! interpreter) and on exception exits. Memory accesses are inlined with one unsigned
 //! bounds check against the main region; anything else (segments, invalid
 //! addresses) takes a cold call into the runtime, which raises the same
-//! THROW codes as the interpreter.
+//! THROW codes as the interpreter. Counted loops chosen by
+//! [`analyze::version`] are emitted twice: a copy without the checks of
+//! their index- and induction-variable-addressed accesses (and without the
+//! fuel test on the back edge), entered when one test at the `DO` proves
+//! them unnecessary, and the ordinary checked copy otherwise.
 
 use super::analyze::{self, Plan, Sig};
 use super::rt;
@@ -102,6 +106,31 @@ struct Gen<'a, 'b, 'c> {
     rd: u32,
     /// Code index of the op being lowered (reported on faults).
     pc: u32,
+    /// Block maps of the versioned loop bodies being lowered (innermost
+    /// last): `(first op, last op, blocks)`; ops outside every range use
+    /// `blocks`.
+    maps: Vec<(usize, usize, Vec<Option<Block>>)>,
+    /// The fast copies of versioned loops being lowered (innermost last).
+    fast: Vec<FastLoop>,
+    /// The current op's index-addressed access is proven in range: no check.
+    raw: bool,
+    /// The cells an unchecked `ITwoGtBranch` at this op index loaded (an
+    /// `ISwap2` right after it, on its fall-through, reuses them).
+    last2: Option<(usize, Value, Value)>,
+}
+
+/// A versioned loop's unchecked copy being lowered (see [`analyze::version`]).
+struct FastLoop {
+    /// Return depth inside the body: `I` at this depth is the loop's index,
+    /// proven in range for the accesses it addresses.
+    level: u32,
+    /// Op index of the body's first op (the back edge's target).
+    head: usize,
+    /// The back edge only counts the fuel down (the test at the `DO`
+    /// proved it cannot reach zero in the loop).
+    no_tick: bool,
+    /// Ops whose induction-variable addresses the test proved in range.
+    iv_ops: Vec<usize>,
 }
 
 /// Accesses to the context and the data stack: in bounds (checked at entry).
@@ -198,30 +227,14 @@ pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(
         d: 0,
         rd: 0,
         pc: plan.start,
+        maps: Vec::new(),
+        fast: Vec::new(),
+        raw: false,
+        last2: None,
     };
     let first = g.block_at(0);
     g.b.fb.ins().jump(first, &[]);
-    let mut terminated = true;
-    for i in 0..plan.ops.len() {
-        let Some((d, rd)) = plan.at[i] else {
-            terminated = true;
-            continue;
-        };
-        if plan.skip[i] {
-            continue;
-        }
-        if plan.block_start[i] || terminated || i == 0 {
-            let blk = g.block_at(i);
-            if !terminated {
-                g.b.fb.ins().jump(blk, &[]);
-            }
-            g.b.fb.switch_to_block(blk);
-        }
-        g.d = d;
-        g.rd = rd;
-        g.pc = plan.start + i as u32;
-        terminated = g.op(i)?;
-    }
+    let terminated = g.lower_range(0, plan.ops.len(), true)?;
     if !terminated {
         return Err(JitError("falls off the end".into()));
     }
@@ -288,13 +301,253 @@ pub(crate) fn build_entry(
 }
 
 impl Gen<'_, '_, '_> {
+    /// The block map entry of op `i` (the innermost versioned copy's
+    /// map containing it, else the main one).
+    fn map_entry(&mut self, i: usize) -> &mut Option<Block> {
+        match self
+            .maps
+            .iter_mut()
+            .rev()
+            .find(|(lo, hi, _)| (*lo..=*hi).contains(&i))
+        {
+            Some((lo, _, m)) => &mut m[i - *lo],
+            None => &mut self.blocks[i],
+        }
+    }
+
     fn block_at(&mut self, i: usize) -> Block {
-        if let Some(b) = self.blocks[i] {
+        if let Some(b) = *self.map_entry(i) {
             return b;
         }
         let b = self.b.fb.create_block();
-        self.blocks[i] = Some(b);
+        *self.map_entry(i) = Some(b);
         b
+    }
+
+    /// Lowers ops `lo..hi` in order; `terminated` says whether the current
+    /// block already ended. Returns whether the last one ended its block.
+    fn lower_range(
+        &mut self,
+        lo: usize,
+        hi: usize,
+        mut terminated: bool,
+    ) -> Result<bool, JitError> {
+        let plan = self.plan;
+        for i in lo..hi {
+            let Some((d, rd)) = plan.at[i] else {
+                terminated = true;
+                continue;
+            };
+            if plan.skip[i] {
+                continue;
+            }
+            // A block someone already branches to (a versioned loop's
+            // fast copy jumps to the op after the loop) starts here too.
+            if plan.block_start[i] || terminated || i == 0 || self.map_entry(i).is_some() {
+                let blk = self.block_at(i);
+                if !terminated {
+                    self.b.fb.ins().jump(blk, &[]);
+                }
+                self.b.fb.switch_to_block(blk);
+            }
+            self.d = d;
+            self.rd = rd;
+            self.pc = plan.start + i as u32;
+            terminated = self.op(i)?;
+        }
+        Ok(terminated)
+    }
+
+    /// Whether an access addressed by `I` at the current return depth is
+    /// proven in range (inside a versioned loop's fast copy).
+    fn unchecked(&self) -> bool {
+        self.fast.iter().any(|f| f.level == self.rd)
+    }
+
+    /// After a `DO`/`?DO` at op `i` (its cells on the return stack):
+    /// versions the loop when [`analyze::version`] allows: tests whether
+    /// every index the loop can take is in range for its index-addressed
+    /// accesses (and the fuel cannot run out in it), branches to an
+    /// unchecked copy of the body if so and to the ordinary one (lowered
+    /// next by the caller) if not. Returns false when it emitted nothing.
+    fn version_loop(&mut self, i: usize, limit: Value, start: Value) -> Result<bool, JitError> {
+        let Some(v) = analyze::version(self.plan, i) else {
+            return Ok(false);
+        };
+        if self.fast.len() >= 2 {
+            return Ok(false);
+        }
+        let ok = self.version_test(&v, limit, start);
+        let fast_head = self.b.fb.create_block();
+        let slow_pre = self.b.fb.create_block();
+        let slow_head = self.block_at(i + 1);
+        match ok {
+            Some(ok) => self.b.fb.ins().brif(ok, fast_head, &[], slow_pre, &[]),
+            None => self.b.fb.ins().jump(fast_head, &[]),
+        };
+        // The checked copy's loop-invariant exit test (only it needs one).
+        self.b.fb.switch_to_block(slow_pre);
+        self.loop_params(i, limit);
+        self.b.fb.ins().jump(slow_head, &[]);
+        let mut map = vec![None; v.end - i];
+        map[0] = Some(fast_head);
+        self.maps.push((i + 1, v.end, map));
+        self.fast.push(FastLoop {
+            level: self.rd,
+            head: i + 1,
+            no_tick: v.no_tick,
+            iv_ops: v.iv_ops.clone(),
+        });
+        let saved = (self.d, self.rd, self.pc);
+        let r = self.lower_range(i + 1, v.end + 1, true);
+        self.fast.pop();
+        self.maps.pop();
+        if !r? {
+            let after = self.block_at(v.end + 1);
+            self.b.fb.ins().jump(after, &[]);
+        }
+        (self.d, self.rd, self.pc) = saved;
+        Ok(true)
+    }
+
+    /// The versioning test (an `i8` condition; `None` when it folds to
+    /// true, constant parts are folded): the indices lie in one
+    /// interval `lo..=hi` with `lo <= hi` (step > 0 and start < limit: the
+    /// loop visits start..limit-1; step < 0 and limit <= start: it visits
+    /// limit..start), both ends in the main region for the accesses'
+    /// size, and, for `no_tick`, `hi - lo < tick * |step|` (then at most
+    /// `tick` iterations run, so the fuel test on the back edge cannot
+    /// fire: the countdown is in 1..=TICK and |step| < 2^40, no overflow).
+    fn version_test(&mut self, v: &analyze::Version, limit: Value, start: Value) -> Option<Value> {
+        let mut conds = Vec::new();
+        let lm1 = match self.konst(limit) {
+            Some(l) => self.iconst(l.wrapping_sub(1)),
+            None => self.b.fb.ins().iadd_imm_s(limit, -1),
+        };
+        let (lo, hi, mag) = match v.step {
+            analyze::LoopStep::Const(c) if c > 0 => {
+                self.cond(&mut conds, IntCC::SignedLessThan, start, limit);
+                let mag = self.iconst(c);
+                (start, lm1, mag)
+            }
+            analyze::LoopStep::Const(c) => {
+                self.cond(&mut conds, IntCC::SignedLessThanOrEqual, limit, start);
+                let mag = self.iconst(c.wrapping_neg());
+                (limit, start, mag)
+            }
+            analyze::LoopStep::Inv(p) => {
+                // Only a positive step takes the fast copy (one test:
+                // 0 < step < 2^40), whose back edge then uses the
+                // positive-step exit test.
+                let step = self
+                    .b
+                    .fb
+                    .use_var(self.vars[(self.plan.n_in as i32 + p) as usize]);
+                let sm1 = self.b.fb.ins().iadd_imm_s(step, -1);
+                let bound = self.iconst((1 << 40) - 1);
+                self.cond(&mut conds, IntCC::UnsignedLessThan, sm1, bound);
+                self.cond(&mut conds, IntCC::SignedLessThan, start, limit);
+                (start, lm1, step)
+            }
+        };
+        if v.size > 0 {
+            for a in [lo, hi] {
+                let room = self.iconst(self.env.mem_len - GUARD as i64 - v.size);
+                let off = match self.konst(a) {
+                    Some(k) => self.iconst(k.wrapping_sub(GUARD as i64)),
+                    None => self.b.fb.ins().iadd_imm_s(a, -(GUARD as i64)),
+                };
+                self.cond(&mut conds, IntCC::UnsignedLessThanOrEqual, off, room);
+            }
+        }
+        if !v.ivs.is_empty() {
+            // LOOP (step 1, start < limit): n - 1 = limit - 1 - start
+            // iterations after the first, below 2^32; an access at
+            // v0 + off + k * step (|off|, |step| < 2^31) is in range for
+            // every k when it is at both ends (no wrap-around).
+            let n1 = self.b.fb.ins().isub(lm1, start);
+            let bound = self.iconst(1 << 32);
+            self.cond(&mut conds, IntCC::UnsignedLessThan, n1, bound);
+            for a in v.ivs.clone() {
+                let v0 = self.b.fb.use_var(self.vars[a.slot]);
+                let first = self.b.fb.ins().iadd_imm_s(v0, a.off);
+                let span = self.b.fb.ins().imul_imm_s(n1, a.step);
+                let last = self.b.fb.ins().iadd(first, span);
+                for x in [first, last] {
+                    let room = self.iconst(self.env.mem_len - GUARD as i64 - a.size);
+                    let off = self.b.fb.ins().iadd_imm_s(x, -(GUARD as i64));
+                    self.cond(&mut conds, IntCC::UnsignedLessThanOrEqual, off, room);
+                }
+            }
+        }
+        if v.no_tick {
+            let span = match (self.konst(hi), self.konst(lo)) {
+                (Some(h), Some(l)) => self.iconst(h.wrapping_sub(l)),
+                _ => self.b.fb.ins().isub(hi, lo),
+            };
+            let t = self.b.fb.use_var(self.tick);
+            let room = self.b.fb.ins().imul(t, mag);
+            self.cond(&mut conds, IntCC::UnsignedLessThan, span, room);
+        }
+        let mut ok: Option<Value> = None;
+        for c in conds {
+            ok = Some(match ok {
+                Some(o) => self.b.fb.ins().band(o, c),
+                None => c,
+            });
+        }
+        ok
+    }
+
+    /// The value of `v` when it is a constant (`iconst`) of this function.
+    fn konst(&self, v: Value) -> Option<i64> {
+        use kiln_jit::ir::{InstructionData, Opcode, ValueDef};
+        let dfg = &self.b.fb.func.dfg;
+        match dfg.value_def(v) {
+            ValueDef::Result(inst, _) => match dfg.insts[inst] {
+                InstructionData::UnaryImm {
+                    opcode: Opcode::Iconst,
+                    imm,
+                } => Some(imm.bits()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Adds the condition `a cc b` to `conds`, folded when both are
+    /// constants (a condition that is always true is left out; one that
+    /// is always false becomes a constant 0).
+    fn cond(&mut self, conds: &mut Vec<Value>, cc: IntCC, a: Value, b: Value) {
+        if let (Some(x), Some(y)) = (self.konst(a), self.konst(b)) {
+            let holds = match cc {
+                IntCC::SignedLessThan => x < y,
+                IntCC::SignedLessThanOrEqual => x <= y,
+                IntCC::UnsignedLessThan => (x as u64) < (y as u64),
+                IntCC::UnsignedLessThanOrEqual => (x as u64) <= (y as u64),
+                _ => false,
+            };
+            if !holds {
+                let z = self.b.fb.ins().iconst(I8, 0);
+                conds.push(z);
+            }
+            return;
+        }
+        conds.push(self.b.fb.ins().icmp(cc, a, b));
+    }
+
+    /// The fuel countdown on a backward branch to `to`: only counted down
+    /// on a versioned loop's fast back edge (see [`FastLoop::no_tick`]),
+    /// else tested too ([`Gen::tick_check`]).
+    fn back_tick(&mut self, to: u32) {
+        let head = to.wrapping_sub(self.plan.start) as usize;
+        if self.fast.iter().any(|f| f.no_tick && f.head == head) {
+            let t = self.b.fb.use_var(self.tick);
+            let t1 = self.b.fb.ins().iadd_imm_s(t, -1);
+            self.b.fb.def_var(self.tick, t1);
+        } else {
+            self.tick_check(to);
+        }
     }
 
     fn target(&mut self, to: u32) -> Block {
@@ -573,6 +826,14 @@ impl Gen<'_, '_, '_> {
 
     /// A cell (`size` 8) or byte (1) fetch with THROW -9 outside valid memory.
     fn fetch(&mut self, addr: Value, size: i64) -> Value {
+        if self.raw {
+            let p = self.mem_addr(addr);
+            return if size == 8 {
+                self.b.fb.ins().load(I64, mflags(), p, 0)
+            } else {
+                self.b.fb.ins().uload8(I64, mflags(), p, 0)
+            };
+        }
         let ok = self.in_main(addr, size);
         let fast = self.b.fb.create_block();
         let slow = self.b.fb.create_block();
@@ -606,6 +867,16 @@ impl Gen<'_, '_, '_> {
     }
 
     fn store(&mut self, addr: Value, x: Value, size: i64) {
+        if self.raw {
+            let p = self.mem_addr(addr);
+            if size == 8 {
+                self.b.fb.ins().store(mflags(), x, p, 0);
+            } else {
+                let y = self.b.fb.ins().ireduce(I8, x);
+                self.b.fb.ins().store(mflags(), y, p, 0);
+            }
+            return;
+        }
         let ok = self.in_main(addr, size);
         let fast = self.b.fb.create_block();
         let slow = self.b.fb.create_block();
@@ -659,6 +930,12 @@ impl Gen<'_, '_, '_> {
 
     /// 2@'s fetch: (cell at addr, cell at addr + 8).
     fn fetch2(&mut self, addr: Value) -> (Value, Value) {
+        if self.raw {
+            let p = self.mem_addr(addr);
+            let x0 = self.b.fb.ins().load(I64, mflags(), p, 0);
+            let x1 = self.b.fb.ins().load(I64, mflags(), p, 8);
+            return (x0, x1);
+        }
         let ok = self.in_main(addr, 16);
         let fast = self.b.fb.create_block();
         let slow = self.b.fb.create_block();
@@ -684,6 +961,12 @@ impl Gen<'_, '_, '_> {
 
     /// 2!'s store: `x0` at addr, `x1` at addr + 8 (nothing stored on a fault).
     fn store2(&mut self, addr: Value, x0: Value, x1: Value) {
+        if self.raw {
+            let p = self.mem_addr(addr);
+            self.b.fb.ins().store(mflags(), x0, p, 0);
+            self.b.fb.ins().store(mflags(), x1, p, 8);
+            return;
+        }
         let ok = self.in_main(addr, 16);
         let fast = self.b.fb.create_block();
         let slow = self.b.fb.create_block();
@@ -876,7 +1159,7 @@ impl Gen<'_, '_, '_> {
             let taken = self.b.fb.create_block();
             self.b.fb.ins().brif(cond, taken, &[], fall, &[]);
             self.b.fb.switch_to_block(taken);
-            self.tick_check(to);
+            self.back_tick(to);
             let t = self.target(to);
             self.b.fb.ins().jump(t, &[]);
         } else {
@@ -888,7 +1171,7 @@ impl Gen<'_, '_, '_> {
 
     fn jump(&mut self, to: u32) {
         if to <= self.pc {
-            self.tick_check(to);
+            self.back_tick(to);
         }
         let t = self.target(to);
         self.b.fb.ins().jump(t, &[]);
@@ -915,7 +1198,18 @@ impl Gen<'_, '_, '_> {
         let idx = self.r(0);
         let limit = self.r(1);
         let inv = self.loop_inv.get(&i).copied();
+        // In a versioned loop's fast copy a run-time step is positive.
+        let fast_pos = self
+            .fast
+            .last()
+            .is_some_and(|f| f.head + self.plan.start as usize == to as usize);
         let done = match step {
+            Some(step) if fast_pos && self.const_step.is_none() => {
+                let n = self.b.fb.ins().iadd(idx, step);
+                self.set_r(0, n);
+                let nd = self.b.fb.ins().isub(n, limit);
+                self.b.fb.ins().icmp(IntCC::UnsignedLessThan, nd, step)
+            }
             Some(step) if inv.is_some() => {
                 // The general test below with the step's sign known at the
                 // DO: crossing iff new index - limit' <u |step|, where
@@ -999,6 +1293,29 @@ impl Gen<'_, '_, '_> {
     /// Lowers op `i`; returns true when it ended the block (no fall-through).
     fn op(&mut self, i: usize) -> Result<bool, JitError> {
         let op = self.plan.ops[i];
+        self.raw = matches!(
+            op,
+            Op::IFetch
+                | Op::ICFetch
+                | Op::IStore
+                | Op::ICStore
+                | Op::ICStoreLit { .. }
+                | Op::ITwoFetch
+                | Op::ITwoStore
+                | Op::ICFetchZBr { .. }
+                | Op::ITwoGtBranch { .. }
+                | Op::ISwap2
+        ) && self.unchecked()
+            || self.fast.iter().any(|f| f.iv_ops.contains(&i));
+        let r = self.op_inner(i, op);
+        self.raw = false;
+        if !matches!(op, Op::ITwoGtBranch { .. }) {
+            self.last2 = None;
+        }
+        r
+    }
+
+    fn op_inner(&mut self, i: usize, op: Op) -> Result<bool, JitError> {
         let ins_add = |g: &mut Self, a: Value, v: i64| g.b.fb.ins().iadd_imm_s(a, v);
         match op {
             Op::Nop | Op::JitEntry { .. } => {}
@@ -1310,22 +1627,30 @@ impl Gen<'_, '_, '_> {
             Op::Do => {
                 let (limit, start) = (self.peek(1), self.peek(0));
                 self.d -= 2;
-                self.loop_params(i, limit);
                 self.rd += 2;
                 self.set_r(1, limit);
                 self.set_r(0, start);
+                if self.version_loop(i, limit, start)? {
+                    return Ok(true);
+                }
+                self.loop_params(i, limit);
             }
             Op::QDo { to } => {
                 let (limit, start) = (self.peek(1), self.peek(0));
                 self.d -= 2;
-                self.loop_params(i, limit);
                 let eq = self.b.fb.ins().icmp(IntCC::Equal, limit, start);
                 self.rd += 2;
                 self.set_r(1, limit);
                 self.set_r(0, start);
                 let t = self.target(to.0);
-                let body = self.block_at(i + 1);
+                let body = self.b.fb.create_block();
                 self.b.fb.ins().brif(eq, t, &[], body, &[]);
+                self.b.fb.switch_to_block(body);
+                if !self.version_loop(i, limit, start)? {
+                    self.loop_params(i, limit);
+                    let head = self.block_at(i + 1);
+                    self.b.fb.ins().jump(head, &[]);
+                }
                 return Ok(true);
             }
             Op::Loop { to } => self.loop_end(i, None, to.0),
@@ -1499,10 +1824,21 @@ impl Gen<'_, '_, '_> {
                 let (x2, x1) = self.fetch2(a);
                 let c = self.b.fb.ins().icmp(IntCC::SignedLessThanOrEqual, x1, x2);
                 self.branch_if(c, to.0);
+                if self.raw {
+                    self.last2 = Some((i, x2, x1));
+                }
             }
             Op::ISwap2 => {
                 let a = self.r(0);
-                let (x2, x1) = self.fetch2(a);
+                // Right after an unchecked `ITwoGtBranch`, on its
+                // fall-through only (no other way in): the same two cells,
+                // nothing stored since.
+                let (x2, x1) = match self.last2 {
+                    Some((j, x2, x1)) if self.raw && j + 1 == i && !self.plan.block_start[i] => {
+                        (x2, x1)
+                    }
+                    _ => self.fetch2(a),
+                };
                 self.store2(a, x1, x2);
             }
             Op::Halt
