@@ -3597,7 +3597,18 @@ impl<'a> Compiler<'a> {
                 self.free_to(t);
             }
             self.push_scope();
+            // Declare every synthetic binding before taking the temporary:
+            // `free_to(t)` below releases every register from `t` up, so a
+            // binding declared after it would lose its register (a captured
+            // `new.target` cell was then overwritten by the first parameter).
             let this_b = self.declare("%this", BKind::Var);
+            let home_b = self
+                .f()
+                .captured
+                .contains("%home")
+                .then(|| self.declare("%home", BKind::Var));
+            let nt = self.declare("%nt", BKind::Var);
+            let args_b = uses_arguments.then(|| self.declare("%args", BKind::Var));
             let t = self.alloc();
             if kind == FnKind::DerivedCtor {
                 self.emit(Op::LoadEmpty { dst: Reg(t) });
@@ -3605,16 +3616,13 @@ impl<'a> Compiler<'a> {
                 self.emit(Op::LoadThis { dst: Reg(t) });
             }
             self.set_binding(this_b, Reg(t));
-            if self.f().captured.contains("%home") {
-                let b = self.declare("%home", BKind::Var);
+            if let Some(b) = home_b {
                 self.emit(Op::LoadHome { dst: Reg(t) });
                 self.set_binding(b, Reg(t));
             }
-            let nt = self.declare("%nt", BKind::Var);
             self.emit(Op::LoadNewTarget { dst: Reg(t) });
             self.set_binding(nt, Reg(t));
-            if uses_arguments {
-                let b = self.declare("%args", BKind::Var);
+            if let Some(b) = args_b {
                 self.emit(Op::LoadArguments { dst: Reg(t) });
                 self.set_binding(b, Reg(t));
             }

@@ -144,3 +144,21 @@ fn gc_collects_cycles() {
         );
     });
 }
+
+/// Found by the `js_eval` fuzz target (a test262 file as seed): a function
+/// with parameters whose arrow captures `new.target` or `arguments` lost the
+/// captured cell's register to the first parameter (an `unreachable!` panic
+/// in `GetCap`). Each must now evaluate normally.
+#[test]
+fn captured_new_target_and_arguments_survive_parameters() {
+    let out = eval(
+        "function m(x) { return () => new.target; }\n\
+         console.log(m()(), new m(1)() === m);\n\
+         function n(x, y) { return () => arguments[0] + x + y; }\n\
+         console.log(n(5, 1)());\n\
+         var C = class { async #m(x) { return async () => new.target; } async m(x) { return this.#m(x); } };\n\
+         new C().m(1).then(f => f()).then(r => console.log('async', r));",
+    )
+    .expect("runs");
+    assert_eq!(out, "undefined true\n11\nasync undefined\n");
+}
