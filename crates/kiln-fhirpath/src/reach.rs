@@ -287,7 +287,8 @@ impl Reach<'_> {
         }
     }
 
-    /// The expression compares the items of `f` (union's deduplication).
+    /// The expression compares the items of `f` (union's deduplication):
+    /// they are never kept raw. (Callers also [`Reach::need`] them.)
     fn compare(&mut self, f: &Focus) {
         if let Focus::Nodes(ns) = f {
             for &n in ns {
@@ -373,8 +374,11 @@ impl Reach<'_> {
                 let a = self.expr(*lhs, focus);
                 let b = self.expr(*rhs, focus);
                 if *op == BinaryOp::Union {
-                    self.compare(&a);
-                    self.compare(&b);
+                    // Deduplication compares whole items (deep equality).
+                    for f in [&a, &b] {
+                        self.need(f);
+                        self.compare(f);
+                    }
                     return a.union(b);
                 }
                 self.need(&a);
@@ -484,8 +488,11 @@ impl Reach<'_> {
             Union | Combine => {
                 let other = arg_results.into_iter().next().unwrap_or(Focus::Values);
                 if func == Union {
-                    self.compare(&input);
-                    self.compare(&other);
+                    // Deduplication compares whole items (deep equality).
+                    for f in [&input, &other] {
+                        self.need(f);
+                        self.compare(f);
+                    }
                 }
                 input.union(other)
             }
