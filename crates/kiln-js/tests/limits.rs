@@ -162,3 +162,19 @@ fn captured_new_target_and_arguments_survive_parameters() {
     .expect("runs");
     assert_eq!(out, "undefined true\n11\nasync undefined\n");
 }
+
+/// `super` inside arrow functions refers to the enclosing method's home
+/// object (arrows have none of their own), at any arrow depth, in class and
+/// object-literal methods. It used to throw "'super' keyword unexpected here".
+#[test]
+fn super_inside_arrows_uses_the_enclosing_method() {
+    let out = eval(
+        "class B { g() { return 'B.g'; } }\n\
+         class C extends B { g() { const h = () => () => super.g(); return h()(); } }\n\
+         console.log(new C().g());\n\
+         const o = { __proto__: { v: 7 }, m() { return [1, 2].map(() => super.v); } };\n\
+         console.log(o.m().join());",
+    )
+    .expect("runs");
+    assert_eq!(out, "B.g\n7,7\n");
+}

@@ -334,7 +334,17 @@ impl Vm {
                                 }
                             })
                             .collect();
+                        let arrow = child.kind == crate::compiler::FnKind::Arrow;
                         let o = self.closure(child, caps);
+                        if arrow {
+                            // An arrow's `super` is its enclosing method's
+                            // (ECMA-262 §10.2.1.1: arrows have no [[HomeObject]]
+                            // of their own; lookups go to the enclosing scope).
+                            let home = self.nearest_home(fi);
+                            if let Class::Function(func) = &mut self.heap.get_mut(o).class {
+                                func.home = home;
+                            }
+                        }
                         r!(dst) = Slot::of(Value::Obj(o));
                     }
                     Op::GetProp { dst, obj, k, ic } => {
