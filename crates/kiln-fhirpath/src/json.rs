@@ -399,6 +399,19 @@ impl Document {
         result
     }
 
+    /// The member index entries of object node `node` (see [`Member`]).
+    /// `get`: a raw object's `members` holds its text length and it has no
+    /// slots, so the range is checked rather than indexed.
+    #[inline(always)]
+    fn member_slots<'d>(&'d self, node: &Node) -> impl Iterator<Item = Member> + 'd {
+        let start = node.members as usize;
+        self.nodes
+            .get(start..start + node.val_len as usize)
+            .unwrap_or_default()
+            .iter()
+            .map(Member::from_slot)
+    }
+
     /// The [`key_bit`]s of object `n`'s member keys (0 for other nodes).
     fn member_filter(&self, n: NodeId) -> u64 {
         let Some(node) = self.nodes.get(n as usize) else {
@@ -407,12 +420,7 @@ impl Document {
         if node.kind != Kind::Object {
             return 0;
         }
-        let start = node.members as usize;
-        self.nodes
-            .get(start..start + node.val_len as usize)
-            .unwrap_or_default()
-            .iter()
-            .map(Member::from_slot)
+        self.member_slots(node)
             .fold(0, |bits, m| bits | key_bit(m.prefix, m.len))
     }
 
@@ -631,13 +639,7 @@ impl Document {
         if node.kind != Kind::Object {
             return None;
         }
-        let start = node.members as usize;
-        // `get`: a raw object's `members` holds its text length (no slots).
-        self.nodes
-            .get(start..start + node.val_len as usize)
-            .unwrap_or_default()
-            .iter()
-            .map(Member::from_slot)
+        self.member_slots(node)
             .find(|m| {
                 m.prefix == probe.prefix
                     && m.len == probe.len
@@ -671,14 +673,7 @@ impl Document {
         let len = probe.len;
         let mut value = NONE;
         let mut ext = NONE;
-        let start = node.members as usize;
-        for m in self
-            .nodes
-            .get(start..start + node.val_len as usize)
-            .unwrap_or_default()
-            .iter()
-            .map(Member::from_slot)
-        {
+        for m in self.member_slots(node) {
             if m.len == len
                 && m.prefix == probe.prefix
                 && (len <= PREFIX_BYTES || self.key(m.node) == Some(key))
