@@ -824,15 +824,31 @@ impl Gen<'_, '_, '_> {
         v
     }
 
+    /// An unchecked cell (`size` 8) or byte (1) load from data-space address `addr`.
+    fn load_unchecked(&mut self, addr: Value, size: i64) -> Value {
+        let p = self.mem_addr(addr);
+        if size == 8 {
+            self.b.fb.ins().load(I64, mflags(), p, 0)
+        } else {
+            self.b.fb.ins().uload8(I64, mflags(), p, 0)
+        }
+    }
+
+    /// An unchecked cell (`size` 8) or byte (1) store of `x` at data-space address `addr`.
+    fn store_unchecked(&mut self, addr: Value, x: Value, size: i64) {
+        let p = self.mem_addr(addr);
+        let x = if size == 8 {
+            x
+        } else {
+            self.b.fb.ins().ireduce(I8, x)
+        };
+        self.b.fb.ins().store(mflags(), x, p, 0);
+    }
+
     /// A cell (`size` 8) or byte (1) fetch with THROW -9 outside valid memory.
     fn fetch(&mut self, addr: Value, size: i64) -> Value {
         if self.raw {
-            let p = self.mem_addr(addr);
-            return if size == 8 {
-                self.b.fb.ins().load(I64, mflags(), p, 0)
-            } else {
-                self.b.fb.ins().uload8(I64, mflags(), p, 0)
-            };
+            return self.load_unchecked(addr, size);
         }
         let ok = self.in_main(addr, size);
         let fast = self.b.fb.create_block();
@@ -842,12 +858,7 @@ impl Gen<'_, '_, '_> {
         let v = self.b.fb.append_block_param(join, I64);
         self.b.fb.ins().brif(ok, fast, &[], slow, &[]);
         self.b.fb.switch_to_block(fast);
-        let p = self.mem_addr(addr);
-        let x = if size == 8 {
-            self.b.fb.ins().load(I64, mflags(), p, 0)
-        } else {
-            self.b.fb.ins().uload8(I64, mflags(), p, 0)
-        };
+        let x = self.load_unchecked(addr, size);
         self.b.fb.ins().jump(join, &[x.into()]);
         self.b.fb.switch_to_block(slow);
         let zero = self.iconst(0);
@@ -868,14 +879,7 @@ impl Gen<'_, '_, '_> {
 
     fn store(&mut self, addr: Value, x: Value, size: i64) {
         if self.raw {
-            let p = self.mem_addr(addr);
-            if size == 8 {
-                self.b.fb.ins().store(mflags(), x, p, 0);
-            } else {
-                let y = self.b.fb.ins().ireduce(I8, x);
-                self.b.fb.ins().store(mflags(), y, p, 0);
-            }
-            return;
+            return self.store_unchecked(addr, x, size);
         }
         let ok = self.in_main(addr, size);
         let fast = self.b.fb.create_block();
@@ -884,13 +888,7 @@ impl Gen<'_, '_, '_> {
         let join = self.b.fb.create_block();
         self.b.fb.ins().brif(ok, fast, &[], slow, &[]);
         self.b.fb.switch_to_block(fast);
-        let p = self.mem_addr(addr);
-        if size == 8 {
-            self.b.fb.ins().store(mflags(), x, p, 0);
-        } else {
-            let y = self.b.fb.ins().ireduce(I8, x);
-            self.b.fb.ins().store(mflags(), y, p, 0);
-        }
+        self.store_unchecked(addr, x, size);
         self.b.fb.ins().jump(join, &[]);
         self.b.fb.switch_to_block(slow);
         let zero = self.iconst(0);
