@@ -216,6 +216,12 @@ impl Expression {
         vm: &mut Vm<'a>,
         result: &mut Vec<Value<'a>>,
     ) -> Result<(), EvalError> {
+        if let Some(d) = input
+            && d.is_projected()
+            && d.len() >= crate::json::WARM_MIN_NODES
+        {
+            d.warm();
+        }
         let root = input
             .filter(|d| !d.is_empty())
             .map(|d| nav::root_node(self.model, d));
