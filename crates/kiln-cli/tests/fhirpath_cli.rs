@@ -380,3 +380,65 @@ fn error_line_numbers_agree_across_chunks_and_threads() {
     }
     assert_eq!(seen[0], seen[1]);
 }
+
+/// Regular files with several threads are read by the workers themselves, in
+/// byte ranges cut anywhere: lines longer than a range (so that some ranges
+/// hold no line start), CRLF endings, a last line without its newline, blank
+/// and malformed lines, and sniffed files with leading blank lines give the
+/// one-thread output and line numbers exactly.
+#[test]
+fn positional_reads_match_one_thread() {
+    let mut text = String::new();
+    let mut bad = Vec::new();
+    for i in 1..=300 {
+        match i % 37 {
+            0 => {
+                text.push_str("{oops\r\n");
+                bad.push(i);
+            }
+            5 => text.push_str("   \n"),
+            // Lines of 100-700 KB: longer than the first 256 KiB ranges.
+            9 | 21 => {
+                let note = "y".repeat(100_000 * (1 + i % 7));
+                text.push_str(&format!(
+                    "{{\"resourceType\":\"Patient\",\"id\":\"p{i}\",\"text\":{{\"div\":\"{note}\"}}}}\n"
+                ));
+            }
+            _ => text.push_str(&format!(
+                "{{\"resourceType\":\"Patient\",\"id\":\"p{i}\",\"active\":{}}}{}",
+                i % 2 == 0,
+                if i % 3 == 0 { "\r\n" } else { "\n" }
+            )),
+        }
+    }
+    text.push_str("{\"resourceType\":\"Patient\",\"id\":\"last\"}");
+    let expr = "id & ':' & text.div.length().toString()";
+    for (name, prefix) in [("ranges.ndjson", ""), ("ranges.txt", "\n \n")] {
+        let f = temp_file(name, &format!("{prefix}{text}"));
+        let mut seen = Vec::new();
+        for threads in ["1", "2", "3"] {
+            let o = run(&[
+                "fhirpath",
+                "eval",
+                "--threads",
+                threads,
+                expr,
+                f.to_str().unwrap(),
+            ]);
+            assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+            let err = stderr(&o);
+            let offset = prefix.matches('\n').count();
+            for line in &bad {
+                assert!(
+                    err.contains(&format!("{name}:{}: ", line + offset)),
+                    "{threads}: {err}"
+                );
+            }
+            assert_eq!(stdout(&o).lines().count(), 300 - bad.len() - 8 + 1);
+            assert!(stdout(&o).ends_with("[\"last:\"]\n"), "{}", stdout(&o));
+            seen.push((stdout(&o), err));
+        }
+        assert_eq!(seen[0], seen[1], "{name}");
+        assert_eq!(seen[0], seen[2], "{name}");
+    }
+}
