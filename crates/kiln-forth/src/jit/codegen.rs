@@ -90,8 +90,15 @@ struct Gen<'a, 'b, 'c> {
     rvars: Vec<Variable>,
     tick: Variable,
     /// The entry's `ctx`, `sp` and `rp`: in a stack slot (see [`Gen::ctx`])
-    /// or, in definitions that call others, the parameters themselves.
-    frame: Result<StackSlot, [Value; 3]>,
+    /// or, in definitions that call others, the `ctx` parameter and
+    /// variables for the depths (an accumulating self-call moves them on
+    /// by one level, see [`Gen::accumulate`]).
+    frame: Result<StackSlot, (Value, Variable, Variable)>,
+    /// Accumulator introduction ([`analyze::accumulations`]): the
+    /// accumulator and its operator; every exit returns `acc op result`.
+    acc: Option<(Variable, analyze::AccOp)>,
+    /// The accumulating self-calls (op index → operator).
+    acc_sites: Vec<(usize, analyze::AccOp)>,
     /// The shared exception exit (returns [`THROWN`]), made on first use.
     thrown: Option<Block>,
     blocks: Vec<Option<Block>>,
@@ -198,7 +205,10 @@ pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(
     b.fb.switch_to_block(body);
     let frame = if calls {
         // Needed around every call anyway: keep them in registers.
-        Err([ctx, sp, rp])
+        let (spv, rpv) = (b.fb.declare_var(I64), b.fb.declare_var(I64));
+        b.fb.def_var(spv, sp);
+        b.fb.def_var(rpv, rp);
+        Err((ctx, spv, rpv))
     } else {
         let f =
             b.fb.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 24, 3));
@@ -211,6 +221,13 @@ pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(
         b.fb.def_var(*v, p[4 + i]);
     }
     b.fb.def_var(tick, tick0);
+    let acc_sites = analyze::accumulations(plan);
+    let acc = acc_sites.first().map(|&(_, op)| {
+        let v = b.fb.declare_var(I64);
+        let id = b.fb.ins().iconst(I64, op.identity());
+        b.fb.def_var(v, id);
+        (v, op)
+    });
 
     let mut g = Gen {
         b,
@@ -220,6 +237,8 @@ pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(
         rvars,
         tick,
         frame,
+        acc,
+        acc_sites,
         thrown: None,
         blocks: vec![None; plan.ops.len()],
         const_step: None,
@@ -546,7 +565,7 @@ impl Gen<'_, '_, '_> {
             let t1 = self.b.fb.ins().iadd_imm_s(t, -1);
             self.b.fb.def_var(self.tick, t1);
         } else {
-            self.tick_check(to);
+            self.tick_check(to, false);
         }
     }
 
@@ -566,7 +585,7 @@ impl Gen<'_, '_, '_> {
     fn ctx(&mut self) -> Value {
         match self.frame {
             Ok(f) => self.b.fb.ins().stack_load(I64, I64, f, 0),
-            Err(v) => v[0],
+            Err((ctx, _, _)) => ctx,
         }
     }
 
@@ -574,7 +593,7 @@ impl Gen<'_, '_, '_> {
     fn sp0(&mut self) -> Value {
         match self.frame {
             Ok(f) => self.b.fb.ins().stack_load(I64, I64, f, 8),
-            Err(v) => v[1],
+            Err((_, sp, _)) => self.b.fb.use_var(sp),
         }
     }
 
@@ -582,7 +601,7 @@ impl Gen<'_, '_, '_> {
     fn rp0(&mut self) -> Value {
         match self.frame {
             Ok(f) => self.b.fb.ins().stack_load(I64, I64, f, 16),
-            Err(v) => v[2],
+            Err((_, _, rp)) => self.b.fb.use_var(rp),
         }
     }
 
@@ -766,8 +785,10 @@ impl Gen<'_, '_, '_> {
 
     /// The fuel/interrupt countdown on calls and backward branches; a
     /// fault is reported at `at` (the call, or the branch's target, as the
-    /// interpreter does).
-    fn tick_check(&mut self, at: u32) {
+    /// interpreter does). After a refill, a call (`call`) counts itself
+    /// again, as the interpreter re-executes a call that found the
+    /// countdown at zero (a branch is not re-executed).
+    fn tick_check(&mut self, at: u32, call: bool) {
         let t = self.b.fb.use_var(self.tick);
         let t1 = self.b.fb.ins().iadd_imm_s(t, -1);
         self.b.fb.def_var(self.tick, t1);
@@ -793,6 +814,11 @@ impl Gen<'_, '_, '_> {
         let pc = std::mem::replace(&mut self.pc, at);
         self.fail_if(bad, Code::Dyn(code));
         self.pc = pc;
+        if call {
+            let t = self.b.fb.use_var(self.tick);
+            let t1 = self.b.fb.ins().iadd_imm_s(t, -1);
+            self.b.fb.def_var(self.tick, t1);
+        }
         self.b.fb.ins().jump(cont, &[]);
         self.b.fb.switch_to_block(cont);
     }
@@ -982,14 +1008,111 @@ impl Gen<'_, '_, '_> {
         self.b.fb.switch_to_block(join);
     }
 
-    /// Returns the outputs (the `m` live slots) and the fuel.
+    /// Returns the outputs (the `m` live slots) and the fuel; with an
+    /// accumulator, the one output folded into it.
     fn exit(&mut self) {
         let t = self.b.fb.use_var(self.tick);
         let mut rets = vec![t];
         for i in 0..self.plan.sig.m as usize {
             rets.push(self.b.fb.use_var(self.vars[i]));
         }
+        if let Some((acc, op)) = self.acc {
+            let a = self.b.fb.use_var(acc);
+            rets[1] = self.acc_op(op, a, rets[1]);
+        }
         self.b.fb.ins().return_(&rets);
+    }
+
+    fn acc_op(&mut self, op: analyze::AccOp, a: Value, b: Value) -> Value {
+        use analyze::AccOp;
+        let ins = self.b.fb.ins();
+        match op {
+            AccOp::Add => ins.iadd(a, b),
+            AccOp::Mul => ins.imul(a, b),
+            AccOp::And => ins.band(a, b),
+            AccOp::Or => ins.bor(a, b),
+            AccOp::Xor => ins.bxor(a, b),
+        }
+    }
+
+    /// The entry test of the register entry ([`build`]) for a definition
+    /// entered at depths `sp`, `rp`: true (an `i8`) when a stack could
+    /// overflow in the body, `((DS_MAX - max_d - sp) | (RS_MAX - max_rd -
+    /// rp)) < 0`.
+    fn overflow_test(&mut self, sp: Value, rp: Value) -> Value {
+        let fb = &mut self.b.fb;
+        let dsroom = fb.ins().iconst(I64, DS_MAX as i64 - self.plan.max_d as i64);
+        let dsroom = fb.ins().isub(dsroom, sp);
+        let rsroom = fb
+            .ins()
+            .iconst(I64, RS_MAX as i64 - self.plan.max_rd as i64);
+        let rsroom = fb.ins().isub(rsroom, rp);
+        let both = fb.ins().bor(dsroom, rsroom);
+        fb.ins().icmp_imm_s(IntCC::SignedLessThan, both, 0)
+    }
+
+    /// An accumulating self-call `RECURSE op EXIT` ([`analyze::accumulations`])
+    /// at op `i`, live stack `x a_1 … a_k`: instead of calling, folds `x`
+    /// into the accumulator and runs the body again on `a_1 … a_k` as the
+    /// next recursion level would, in this native frame.
+    ///
+    /// Exactness: the fuel is counted down as by the call; the level's
+    /// entry depths (`sp`, `rp` variables) move on by one cell each, as
+    /// the callee's would (the pending `x` below its inputs, its return
+    /// address), so the next level's overflow test, `DEPTH`, callees and
+    /// exception exits see the depths of the recursion; `x` is written to
+    /// the data stack in memory at its depth, where the recursion's frame
+    /// would write it on an exception exit (memory above the depth is not
+    /// observable otherwise). If the next level could overflow a stack,
+    /// it runs in the interpreter as a refused callee would (which raises
+    /// the error exactly), and its result is folded in and returned.
+    fn accumulate(&mut self, to: u32, op: analyze::AccOp) {
+        let k = self.plan.sig.k;
+        self.tick_check(self.pc, true);
+        let Some((acc, _)) = self.acc else { return };
+        let Err((ctx, spv, rpv)) = self.frame else {
+            return;
+        };
+        let x = self.peek(k);
+        let dsb = self.dsb();
+        self.b.fb.ins().store(flags(), x, dsb, 0);
+        let a = self.b.fb.use_var(acc);
+        let a = self.acc_op(op, a, x);
+        self.b.fb.def_var(acc, a);
+        let args: Vec<Value> = (0..k).rev().map(|j| self.peek(j)).collect();
+        let sp = self.sp_value();
+        let rp0 = self.rp0();
+        let rp = self.b.fb.ins().iadd_imm_s(rp0, 1);
+        self.b.fb.def_var(spv, sp);
+        self.b.fb.def_var(rpv, rp);
+        for (j, &x) in args.iter().enumerate() {
+            self.b.fb.def_var(self.vars[j], x);
+        }
+        let bad = self.overflow_test(sp, rp);
+        let cold = self.b.fb.create_block();
+        self.b.fb.set_cold_block(cold);
+        let head = self.block_at(0);
+        self.b.fb.ins().brif(bad, cold, &[], head, &[]);
+        // The next level in the interpreter: its inputs in memory, its
+        // result folded in.
+        self.b.fb.switch_to_block(cold);
+        self.d = 0;
+        self.flush();
+        self.store_tick();
+        let cfa = self.iconst(to as i64);
+        let r = lower::call_host(
+            &mut self.b.fb,
+            &self.env.sigs.call,
+            rt::rt_call_interp as *const () as usize,
+            &[ctx, cfa, sp, rp],
+        )[0];
+        self.propagate_if_neg(r);
+        let t = self.b.fb.ins().load(I64, flags(), ctx, CTX_TICK);
+        let dsb = self.dsb();
+        let v = self.b.fb.ins().load(I64, flags(), dsb, 0);
+        let a = self.b.fb.use_var(acc);
+        let v = self.acc_op(op, a, v);
+        self.b.fb.ins().return_(&[t, v]);
     }
 
     /// Calls another definition with effect k → m: a compiled one through
@@ -999,7 +1122,7 @@ impl Gen<'_, '_, '_> {
     /// registers between compiled definitions and through the context to
     /// the interpreter.
     fn call(&mut self, to: u32, k: u32, m: u32, tail: bool) {
-        self.tick_check(self.pc);
+        self.tick_check(self.pc, true);
         let sp = self.sp_value();
         let rp0 = self.rp0();
         let rp = self
@@ -1333,6 +1456,10 @@ impl Gen<'_, '_, '_> {
                 self.push(x);
             }
             Op::Call { to } => {
+                if let Some(&(_, aop)) = self.acc_sites.iter().find(|s| s.0 == i) {
+                    self.accumulate(to.0, aop);
+                    return Ok(true);
+                }
                 let s = self.plan_sig_of_call(i, to.0)?;
                 self.call(to.0, s.0, s.1, false);
             }

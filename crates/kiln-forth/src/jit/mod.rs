@@ -120,6 +120,8 @@ struct Def {
     func: Option<(FuncId, Sig)>,
     code: Option<Code>,
     busy: bool,
+    /// Compiled with accumulator introduction (`analyze::accumulations`).
+    accumulating: bool,
     /// Why it stays interpreted.
     refused: Option<String>,
 }
@@ -171,6 +173,9 @@ pub struct JitStats {
     pub compiled: usize,
     /// Definitions that stay interpreted (not compilable).
     pub refused: usize,
+    /// Compiled definitions whose accumulating self-calls (`… RECURSE + ;`)
+    /// became a loop (accumulator introduction, see ARCHITECTURE.md).
+    pub accumulating: usize,
 }
 
 fn has_backward_branch(ops: &[Op], start: u32) -> bool {
@@ -187,6 +192,7 @@ impl Forth {
             definitions: self.jit.defs.len(),
             compiled: self.jit.defs.iter().filter(|d| d.code.is_some()).count(),
             refused: self.jit.defs.iter().filter(|d| d.refused.is_some()).count(),
+            accumulating: self.jit.defs.iter().filter(|d| d.accumulating).count(),
         }
     }
 
@@ -214,6 +220,7 @@ impl Forth {
             func: None,
             code: None,
             busy: false,
+            accumulating: false,
             refused: None,
         });
         self.jit.by_cfa.insert(cfa, id);
@@ -411,6 +418,7 @@ impl Forth {
             .map_err(|e| e.to_string())?;
         jit.finalize().map_err(|e| e.to_string())?;
         tier.defs[id].func = Some((fid, plan.sig));
+        tier.defs[id].accumulating = !analyze::accumulations(&plan).is_empty();
         Ok(jit.code(eid))
     }
 
