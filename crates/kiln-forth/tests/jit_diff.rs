@@ -463,6 +463,47 @@ fn program(seed: u64) -> String {
         k: 2,
         m: 2,
     });
+    // An accumulating recursive word ( n -- r ) or ( a n -- r ): every
+    // path ends in an exit or in `RECURSE op ;` with x computed before the
+    // call (the JIT turns those calls into a loop), sometimes fib-shaped;
+    // x comes from random code (calls, output, DEPTH, THROW, memory). Big
+    // arguments overflow the data stack at some depth, fib-shaped ones
+    // may run out of fuel.
+    let k = 1 + rng.below(2) as usize;
+    let op = ["+", "*", "AND", "OR", "XOR"][rng.below(5) as usize];
+    let lim = 1 + rng.below(3);
+    let mut x = String::new();
+    {
+        let mut g = Gen {
+            rng: &mut rng,
+            defs: &defs,
+            recurse: None,
+            loops: 1,
+        };
+        let len = 1 + g.rng.below(4) as usize;
+        let e = g.seq(&mut x, k, len, 1);
+        Gen::fix(&mut x, e, 1);
+    }
+    let dec = ["1-", "2 -", "3 -"][rng.below(3) as usize];
+    let text_aw = if k == 1 {
+        let base = ["DROP 1", "", "3 *", "DROP -1"][rng.below(4) as usize];
+        if rng.chance(30) {
+            format!(
+                ": AW DUP {lim} < IF {base} EXIT THEN DUP >R{x} DROP R> DUP 1- RECURSE SWAP 2 - RECURSE {op} ;\n"
+            )
+        } else {
+            format!(": AW DUP {lim} < IF {base} EXIT THEN DUP >R{x} R> {dec} RECURSE {op} ;\n")
+        }
+    } else {
+        let base = ["NIP", "DROP", "+", "*"][rng.below(4) as usize];
+        format!(": AW DUP {lim} < IF {base} EXIT THEN 2DUP >R >R{x} R> R> {dec} RECURSE {op} ;\n")
+    };
+    text.push_str(&text_aw);
+    defs.push(Def {
+        name: "AW".into(),
+        k,
+        m: 1,
+    });
     // main: a few calls, some under CATCH
     let mut main = String::new();
     let mut d = 0;
@@ -484,6 +525,7 @@ fn program(seed: u64) -> String {
 #[derive(Debug)]
 struct Run {
     compiled: usize,
+    accumulating: usize,
     output: String,
     stack: Vec<i64>,
     error: Option<String>,
@@ -505,6 +547,7 @@ fn run(text: &str, jit: JitMode) -> Run {
     let r = f.interpret("<diff>", text);
     Run {
         compiled: f.jit_stats().compiled,
+        accumulating: f.jit_stats().accumulating,
         output: String::from_utf8_lossy(&f.take_output()).into_owned(),
         stack: f.stack().to_vec(),
         error: r.err().map(|e| e.to_string()),
@@ -518,6 +561,7 @@ fn random_programs_agree_on_both_tiers() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(100);
     let mut compiled = 0;
+    let mut accumulating = 0;
     for seed in 1..=cases {
         let text = program(seed);
         let a = run(&text, JitMode::Off);
@@ -527,7 +571,14 @@ fn random_programs_agree_on_both_tiers() {
         assert_eq!(a.stack, b.stack, "stack differs; {}", ctx());
         assert_eq!(a.error, b.error, "error differs; {}", ctx());
         compiled += b.compiled;
+        accumulating += b.accumulating;
     }
+    eprintln!("{cases} programs: {compiled} definitions compiled, {accumulating} accumulating");
+    // … and the accumulating recursion (AW) on most programs.
+    assert!(
+        accumulating as u64 > cases / 3,
+        "only {accumulating} accumulating definitions"
+    );
     // The generator must exercise compiled code, not only the fallback.
     assert!(
         compiled as u64 > cases * 2,
@@ -683,6 +734,7 @@ fn both_then(text: &str, fuel: u64, after: &str) -> (kiln_forth::jit::JitStats, 
         }
         let run = Run {
             compiled: f.jit_stats().compiled,
+            accumulating: f.jit_stats().accumulating,
             output: String::from_utf8_lossy(&f.take_output()).into_owned(),
             stack: f.stack().to_vec(),
             error: r.err().map(|e| e.to_string()),
@@ -794,6 +846,13 @@ fn accumulating_recursion_keeps_results_limits_and_stacks() {
         let text = "VARIABLE N : FIB 1 N +! DUP 2 < IF DROP 1 EXIT THEN DUP 1- RECURSE SWAP 2 - RECURSE + ; 40 FIB";
         let (stats, r) = both_then(text, fuel, "N @");
         assert!(stats.accumulating >= 1);
+        assert!(r.error.is_some(), "{fuel}");
+        assert!(r.stack.len() == 1 && r.stack[0] > 1000, "{fuel}: {r:?}");
+        // Calls between compiled words in a loop (the callee counts the
+        // call; a refusal for fuel makes the caller refill and call again).
+        let text = "VARIABLE N : INC 1 N +! ; : TWO INC INC ; : SPIN BEGIN TWO INC AGAIN ; SPIN";
+        let (stats, r) = both_then(text, fuel, "N @");
+        assert!(stats.compiled >= 3);
         assert!(r.error.is_some(), "{fuel}");
         assert!(r.stack.len() == 1 && r.stack[0] > 1000, "{fuel}: {r:?}");
     }
