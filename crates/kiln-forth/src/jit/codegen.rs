@@ -4,17 +4,22 @@
 //! Every compiled definition with static effect `k -> m` is two functions:
 //!
 //! * the **register entry** ([`build`], Cranelift's `tail` convention, only
-//!   native code calls it): `fn(ctx, sp, rp, tick, in_1 … in_k) ->
-//!   (status, out_1 … out_m)`, inputs and outputs deepest cell first. `sp`
-//!   is the data-stack depth at the call (the inputs included, they are
-//!   not in memory), `rp` the return-stack depth including the caller's
-//!   return address, `tick` the fuel countdown. `status` is the updated
-//!   fuel countdown (≥ 0) on return, [`THROWN`] after an exception (code,
-//!   faulting op, depth and fuel in `ctx`; every frame's live cells written
-//!   to the data stack on the way out), or [`DEOPT`] when it refused to
-//!   start (a stack would overflow, or native stack is short), having
-//!   changed nothing: the caller then writes its cells and runs the
-//!   definition in the interpreter, which raises the exact error;
+//!   native code calls it): `fn(sp, rp, tick, in_1 … in_k) -> (status,
+//!   out_1 … out_m)`, inputs and outputs deepest cell first (the context,
+//!   [`super::JitCtx`], is a constant address in the code). `sp` is the
+//!   data-stack depth at the call (the inputs included, they are not in
+//!   memory), `rp` the return-stack depth including the caller's return
+//!   address, `tick` the fuel countdown: already counted for this call if
+//!   the definition has loops, counted by the entry itself if it is
+//!   loop-free ([`counts_own_call`]). `status` is the updated fuel
+//!   countdown (≥ 0) on return, [`THROWN`] after an exception (code,
+//!   faulting op, depth and fuel in the context; every frame's live cells
+//!   written to the data stack on the way out), [`FUEL_OUT`] when a
+//!   loop-free entry found the fuel exhausted (the caller raises it at its
+//!   call), or [`DEOPT`] when it refused to start (a stack would overflow,
+//!   or native stack is short) having changed nothing but writing its
+//!   inputs to the data stack: the caller then writes its other cells and
+//!   runs the definition in the interpreter, which raises the exact error;
 //! * the **memory entry** ([`build_entry`], the C convention, what
 //!   `jit_enter` calls): `fn(ctx, sp, rp, tick) -> (sp' | THROWN | DEOPT,
 //!   tick)` with the cells in `Hot::ds`: checks the inputs are there,
@@ -31,7 +36,9 @@
 //! [`analyze::version`] are emitted twice: a copy without the checks of
 //! their index- and induction-variable-addressed accesses (and without the
 //! fuel test on the back edge), entered when one test at the `DO` proves
-//! them unnecessary, and the ordinary checked copy otherwise.
+//! them unnecessary, and the ordinary checked copy otherwise. Accumulating
+//! self-calls (`… RECURSE + ;`, [`analyze::accumulations`]) become jumps
+//! back to the body with an accumulator ([`Gen::accumulate`]).
 
 use super::analyze::{self, Plan, Sig};
 use super::rt;
@@ -198,14 +205,13 @@ pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(
     // (DS_MAX - max_d - sp) | (RS_MAX - max_rd - rp) | (tick - 2) < 0.
     let deopt = b.fb.create_block();
     b.fb.set_cold_block(deopt);
-    let slow = b.fb.create_block();
-    b.fb.set_cold_block(slow);
     let dsroom = b.fb.ins().iconst(I64, DS_MAX as i64 - plan.max_d as i64);
     let dsroom = b.fb.ins().isub(dsroom, sp);
     let rsroom = b.fb.ins().iconst(I64, RS_MAX as i64 - plan.max_rd as i64);
     let rsroom = b.fb.ins().isub(rsroom, rp);
     let room = b.fb.ins().bor(dsroom, rsroom);
     let counts = counts_own_call(&plan.ops, plan.start);
+    let k = plan.sig.k as i64;
     let both = if counts {
         let tk = b.fb.ins().iadd_imm_s(tick0, -2);
         b.fb.ins().bor(room, tk)
@@ -214,7 +220,15 @@ pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(
     };
     let c1 = b.fb.ins().icmp_imm_s(IntCC::SignedLessThan, both, 0);
     let ok1 = b.fb.create_block();
-    b.fb.ins().brif(c1, slow, &[], ok1, &[]);
+    let slow = b.fb.create_block();
+    if counts {
+        b.fb.set_cold_block(slow);
+        b.fb.ins().brif(c1, slow, &[], ok1, &[]);
+    } else {
+        // A callee with loops: only the overflow test (its caller counted the call).
+        b.fb.def_var(tick, tick0);
+        b.fb.ins().brif(c1, deopt, &[], ok1, &[]);
+    }
     let floor_blk = b.fb.create_block();
     // The tick variable holds the countdown before this call is counted
     // until the body starts (which counts it): one definition on the hot
@@ -226,81 +240,78 @@ pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(
     // Slow: the countdown runs out at this call (refill it, or raise the
     // fuel error at the caller's call: FUEL_OUT, the inputs written to
     // the data stack), and/or a stack could overflow (DEOPT).
-    b.fb.switch_to_block(slow);
-    b.fb.def_var(tick, tick0);
-    let t1 = b.fb.ins().iadd_imm_s(tick0, -1);
-    let out = b.fb.ins().icmp_imm_s(IntCC::SignedLessThanOrEqual, t1, 0);
-    let refill = b.fb.create_block();
-    let s2 = b.fb.create_block();
     if counts {
+        b.fb.switch_to_block(slow);
+        b.fb.def_var(tick, tick0);
+        let t1 = b.fb.ins().iadd_imm_s(tick0, -1);
+        let out = b.fb.ins().icmp_imm_s(IntCC::SignedLessThanOrEqual, t1, 0);
+        let refill = b.fb.create_block();
+        let s2 = b.fb.create_block();
         b.fb.ins().brif(out, refill, &[], s2, &[]);
-    } else {
+        b.fb.switch_to_block(refill);
+        // The inputs go to the data stack first (the caller's cells there are
+        // not read before it writes them): nothing else stays live across
+        // the runtime call.
+        if k > 0 {
+            let ds = b.fb.ins().iconst(I64, env.ds_base - 8 * k);
+            let off = b.fb.ins().ishl_imm_s(sp, 3);
+            let dsb = b.fb.ins().iadd(ds, off);
+            for i in 0..k as usize {
+                b.fb.ins().store(flags(), p[3 + i], dsb, (i * 8) as i32);
+            }
+        }
+        let save =
+            b.fb.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 3));
+        b.fb.ins().stack_store(I64, sp, save, 0);
+        b.fb.ins().stack_store(I64, rp, save, 8);
+        let ctx = b.fb.ins().iconst(I64, env.ctx);
+        let code = lower::call_host(
+            &mut b.fb,
+            &env.sigs.tick,
+            rt::rt_tick as *const () as usize,
+            &[ctx],
+        )[0];
+        let failed = b.fb.ins().icmp_imm_s(IntCC::NotEqual, code, 0);
+        let fuel_out = b.fb.create_block();
+        let refilled = b.fb.create_block();
+        b.fb.ins().brif(failed, fuel_out, &[], refilled, &[]);
+        b.fb.switch_to_block(fuel_out);
+        let ctx = b.fb.ins().iconst(I64, env.ctx);
+        b.fb.ins().store(flags(), code, ctx, CTX_THROW);
+        let r = b.fb.ins().iconst(I64, FUEL_OUT);
+        let mut rets = vec![r];
+        rets.extend(std::iter::repeat_n(r, plan.sig.m as usize));
+        b.fb.ins().return_(&rets);
+        b.fb.switch_to_block(refilled);
+        let sp1 = b.fb.ins().stack_load(I64, I64, save, 0);
+        let rp1 = b.fb.ins().stack_load(I64, I64, save, 8);
+        b.fb.def_var(spv, sp1);
+        b.fb.def_var(rpv, rp1);
+        if k > 0 {
+            let ds = b.fb.ins().iconst(I64, env.ds_base - 8 * k);
+            let off = b.fb.ins().ishl_imm_s(sp1, 3);
+            let dsb = b.fb.ins().iadd(ds, off);
+            for (i, v) in vars.iter().enumerate().take(k as usize) {
+                let x = b.fb.ins().load(I64, flags(), dsb, (i * 8) as i32);
+                b.fb.def_var(*v, x);
+            }
+        }
+        // The refill (the body counts this call again: the interpreter
+        // re-executes it).
+        let ctx = b.fb.ins().iconst(I64, env.ctx);
+        let t = b.fb.ins().load(I64, flags(), ctx, CTX_TICK);
+        b.fb.def_var(tick, t);
         b.fb.ins().jump(s2, &[]);
+        b.fb.switch_to_block(s2);
+        let (sp2, rp2) = (b.fb.use_var(spv), b.fb.use_var(rpv));
+        let dsroom = b.fb.ins().iconst(I64, DS_MAX as i64 - plan.max_d as i64);
+        let dsroom = b.fb.ins().isub(dsroom, sp2);
+        let rsroom = b.fb.ins().iconst(I64, RS_MAX as i64 - plan.max_rd as i64);
+        let rsroom = b.fb.ins().isub(rsroom, rp2);
+        let room = b.fb.ins().bor(dsroom, rsroom);
+        let c2 = b.fb.ins().icmp_imm_s(IntCC::SignedLessThan, room, 0);
+        b.fb.ins().brif(c2, deopt, &[], floor_blk, &[]);
     }
-    b.fb.switch_to_block(refill);
-    // The inputs go to the data stack first (the caller's cells there are
-    // not read before it writes them): nothing else stays live across
-    // the runtime call.
-    let k = plan.sig.k as i64;
-    if k > 0 {
-        let ds = b.fb.ins().iconst(I64, env.ds_base - 8 * k);
-        let off = b.fb.ins().ishl_imm_s(sp, 3);
-        let dsb = b.fb.ins().iadd(ds, off);
-        for i in 0..k as usize {
-            b.fb.ins().store(flags(), p[3 + i], dsb, (i * 8) as i32);
-        }
-    }
-    let save =
-        b.fb.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 3));
-    b.fb.ins().stack_store(I64, sp, save, 0);
-    b.fb.ins().stack_store(I64, rp, save, 8);
-    let ctx = b.fb.ins().iconst(I64, env.ctx);
-    let code = lower::call_host(
-        &mut b.fb,
-        &env.sigs.tick,
-        rt::rt_tick as *const () as usize,
-        &[ctx],
-    )[0];
-    let failed = b.fb.ins().icmp_imm_s(IntCC::NotEqual, code, 0);
-    let fuel_out = b.fb.create_block();
-    let refilled = b.fb.create_block();
-    b.fb.ins().brif(failed, fuel_out, &[], refilled, &[]);
-    b.fb.switch_to_block(fuel_out);
-    let ctx = b.fb.ins().iconst(I64, env.ctx);
-    b.fb.ins().store(flags(), code, ctx, CTX_THROW);
-    let r = b.fb.ins().iconst(I64, FUEL_OUT);
-    let mut rets = vec![r];
-    rets.extend(std::iter::repeat_n(r, plan.sig.m as usize));
-    b.fb.ins().return_(&rets);
-    b.fb.switch_to_block(refilled);
-    let sp1 = b.fb.ins().stack_load(I64, I64, save, 0);
-    let rp1 = b.fb.ins().stack_load(I64, I64, save, 8);
-    b.fb.def_var(spv, sp1);
-    b.fb.def_var(rpv, rp1);
-    if k > 0 {
-        let ds = b.fb.ins().iconst(I64, env.ds_base - 8 * k);
-        let off = b.fb.ins().ishl_imm_s(sp1, 3);
-        let dsb = b.fb.ins().iadd(ds, off);
-        for (i, v) in vars.iter().enumerate().take(k as usize) {
-            let x = b.fb.ins().load(I64, flags(), dsb, (i * 8) as i32);
-            b.fb.def_var(*v, x);
-        }
-    }
-    // The refill (the body counts this call again: the interpreter
-    // re-executes it).
-    let ctx = b.fb.ins().iconst(I64, env.ctx);
-    let t = b.fb.ins().load(I64, flags(), ctx, CTX_TICK);
-    b.fb.def_var(tick, t);
-    b.fb.ins().jump(s2, &[]);
-    b.fb.switch_to_block(s2);
-    let (sp2, rp2) = (b.fb.use_var(spv), b.fb.use_var(rpv));
-    let dsroom = b.fb.ins().iconst(I64, DS_MAX as i64 - plan.max_d as i64);
-    let dsroom = b.fb.ins().isub(dsroom, sp2);
-    let rsroom = b.fb.ins().iconst(I64, RS_MAX as i64 - plan.max_rd as i64);
-    let rsroom = b.fb.ins().isub(rsroom, rp2);
-    let room = b.fb.ins().bor(dsroom, rsroom);
-    let c2 = b.fb.ins().icmp_imm_s(IntCC::SignedLessThan, room, 0);
-    b.fb.ins().brif(c2, deopt, &[], floor_blk, &[]);
     b.fb.switch_to_block(floor_blk);
     let body = b.fb.create_block();
     // Only a definition that calls others can nest native frames.

@@ -22,7 +22,9 @@
 //!   accesses fit, so under- and overflow errors are raised by the
 //!   interpreter exactly where they would be; memory faults, division by
 //!   zero and THROW raise the same codes at the same op; fuel is counted
-//!   down on calls and backward branches as in the interpreter.
+//!   down on calls and backward branches as in the interpreter (a call
+//!   that finds the countdown at zero counts again after the refill, as
+//!   the interpreter re-executes it).
 
 mod analyze;
 mod codegen;
@@ -427,7 +429,17 @@ impl Forth {
             .map_err(|e| e.to_string())?;
         jit.finalize().map_err(|e| e.to_string())?;
         tier.defs[id].func = Some((fid, plan.sig));
-        tier.defs[id].accumulating = !analyze::accumulations(&plan).is_empty();
+        let acc = analyze::accumulations(&plan);
+        tier.defs[id].accumulating = !acc.is_empty();
+        if tier.log
+            && let Some(&(_, op)) = acc.first()
+        {
+            let name = &self.dict.words[tier.defs[id].xt as usize].name;
+            eprintln!(
+                "jit: {name}: {} self-call(s) into a loop with a {op:?} accumulator",
+                acc.len()
+            );
+        }
         Ok(jit.code(eid))
     }
 
