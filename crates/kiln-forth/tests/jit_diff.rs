@@ -5,6 +5,8 @@
 //! JIT versions: ranges leaving memory at the top, run-time steps of either
 //! sign, LEAVE, long loops crossing fuel refills), BEGIN/UNTIL, >R/R>, calls
 //! (compiled-to-compiled ones pass cells in registers), RECURSE,
+//! accumulating recursion (`… RECURSE op ;`, turned into a loop by the
+//! JIT; deep enough to overflow the data stack, or to run out of fuel),
 //! CATCH/THROW, output), run
 //! with `--jit=off` and `--jit=always`; the output, the final data stack and
 //! the error (if any) must be identical. The generator is seeded, so a
