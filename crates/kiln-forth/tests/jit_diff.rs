@@ -5,6 +5,8 @@
 //! JIT versions: ranges leaving memory at the top, run-time steps of either
 //! sign, LEAVE, long loops crossing fuel refills), BEGIN/UNTIL, >R/R>, calls
 //! (compiled-to-compiled ones pass cells in registers), RECURSE,
+//! accumulating recursion (`… RECURSE op ;`, turned into a loop by the
+//! JIT; deep enough to overflow the data stack, or to run out of fuel),
 //! CATCH/THROW, output), run
 //! with `--jit=off` and `--jit=always`; the output, the final data stack and
 //! the error (if any) must be identical. The generator is seeded, so a
@@ -463,6 +465,47 @@ fn program(seed: u64) -> String {
         k: 2,
         m: 2,
     });
+    // An accumulating recursive word ( n -- r ) or ( a n -- r ): every
+    // path ends in an exit or in `RECURSE op ;` with x computed before the
+    // call (the JIT turns those calls into a loop), sometimes fib-shaped;
+    // x comes from random code (calls, output, DEPTH, THROW, memory). Big
+    // arguments overflow the data stack at some depth, fib-shaped ones
+    // may run out of fuel.
+    let k = 1 + rng.below(2) as usize;
+    let op = ["+", "*", "AND", "OR", "XOR"][rng.below(5) as usize];
+    let lim = 1 + rng.below(3);
+    let mut x = String::new();
+    {
+        let mut g = Gen {
+            rng: &mut rng,
+            defs: &defs,
+            recurse: None,
+            loops: 1,
+        };
+        let len = 1 + g.rng.below(4) as usize;
+        let e = g.seq(&mut x, k, len, 1);
+        Gen::fix(&mut x, e, 1);
+    }
+    let dec = ["1-", "2 -", "3 -"][rng.below(3) as usize];
+    let text_aw = if k == 1 {
+        let base = ["DROP 1", "", "3 *", "DROP -1"][rng.below(4) as usize];
+        if rng.chance(30) {
+            format!(
+                ": AW DUP {lim} < IF {base} EXIT THEN DUP >R{x} DROP R> DUP 1- RECURSE SWAP 2 - RECURSE {op} ;\n"
+            )
+        } else {
+            format!(": AW DUP {lim} < IF {base} EXIT THEN DUP >R{x} R> {dec} RECURSE {op} ;\n")
+        }
+    } else {
+        let base = ["NIP", "DROP", "+", "*"][rng.below(4) as usize];
+        format!(": AW DUP {lim} < IF {base} EXIT THEN 2DUP >R >R{x} R> R> {dec} RECURSE {op} ;\n")
+    };
+    text.push_str(&text_aw);
+    defs.push(Def {
+        name: "AW".into(),
+        k,
+        m: 1,
+    });
     // main: a few calls, some under CATCH
     let mut main = String::new();
     let mut d = 0;
@@ -481,8 +524,10 @@ fn program(seed: u64) -> String {
     text
 }
 
+#[derive(Debug)]
 struct Run {
     compiled: usize,
+    accumulating: usize,
     output: String,
     stack: Vec<i64>,
     error: Option<String>,
@@ -504,6 +549,7 @@ fn run(text: &str, jit: JitMode) -> Run {
     let r = f.interpret("<diff>", text);
     Run {
         compiled: f.jit_stats().compiled,
+        accumulating: f.jit_stats().accumulating,
         output: String::from_utf8_lossy(&f.take_output()).into_owned(),
         stack: f.stack().to_vec(),
         error: r.err().map(|e| e.to_string()),
@@ -517,6 +563,7 @@ fn random_programs_agree_on_both_tiers() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(100);
     let mut compiled = 0;
+    let mut accumulating = 0;
     for seed in 1..=cases {
         let text = program(seed);
         let a = run(&text, JitMode::Off);
@@ -526,7 +573,14 @@ fn random_programs_agree_on_both_tiers() {
         assert_eq!(a.stack, b.stack, "stack differs; {}", ctx());
         assert_eq!(a.error, b.error, "error differs; {}", ctx());
         compiled += b.compiled;
+        accumulating += b.accumulating;
     }
+    eprintln!("{cases} programs: {compiled} definitions compiled, {accumulating} accumulating");
+    // … and the accumulating recursion (AW) on most programs.
+    assert!(
+        accumulating as u64 > cases / 3,
+        "only {accumulating} accumulating definitions"
+    );
     // The generator must exercise compiled code, not only the fallback.
     assert!(
         compiled as u64 > cases * 2,
@@ -652,4 +706,156 @@ fn versioned_loops_fault_at_the_same_iteration() {
     assert_eq!(a.error, b.error);
     assert!(a.output.matches("-9 ").count() >= 5, "{}", a.output);
     assert!(b.compiled >= 9);
+}
+
+/// Runs `text` on both tiers with `fuel`; asserts identical output, stack
+/// and error; returns the compiled run's statistics and result.
+fn both(text: &str, fuel: u64) -> (kiln_forth::jit::JitStats, Run) {
+    both_then(text, fuel, "")
+}
+
+/// [`both`], then (even after an error) `after` on the same system, whose
+/// stack is compared too.
+fn both_then(text: &str, fuel: u64, after: &str) -> (kiln_forth::jit::JitStats, Run) {
+    let go = |jit| {
+        let mut f = Forth::with_options(Options {
+            capture_output: true,
+            input: Some(Vec::new()),
+            jit,
+            limits: kiln_core::Limits {
+                fuel,
+                max_depth: 64,
+                max_memory: 1 << 20,
+            },
+            ..Options::default()
+        });
+        let mut r = f.interpret("<acc>", text);
+        if !after.is_empty() {
+            let r2 = f.interpret("<after>", after);
+            r = r.and(r2);
+        }
+        let run = Run {
+            compiled: f.jit_stats().compiled,
+            accumulating: f.jit_stats().accumulating,
+            output: String::from_utf8_lossy(&f.take_output()).into_owned(),
+            stack: f.stack().to_vec(),
+            error: r.err().map(|e| e.to_string()),
+        };
+        (f.jit_stats(), run)
+    };
+    let (_, a) = go(JitMode::Off);
+    let (stats, b) = go(JitMode::Always);
+    assert_eq!(a.output, b.output, "output differs: {text}");
+    assert_eq!(a.stack, b.stack, "stack differs: {text}");
+    assert_eq!(a.error, b.error, "error differs: {text}");
+    (stats, b)
+}
+
+#[test]
+fn accumulating_recursion_keeps_results_limits_and_stacks() {
+    // Every operator, with x computed before the call; the results.
+    for (text, want) in [
+        (": S DUP 0= IF EXIT THEN DUP 1- RECURSE + ; 100 S", 5050),
+        (
+            ": F DUP 2 < IF DROP 1 EXIT THEN DUP 1- RECURSE * ; 20 F",
+            2432902008176640000,
+        ),
+        (
+            ": F DUP 2 < IF DROP 1 EXIT THEN DUP 1- RECURSE * ; 30 F",
+            -8764578968847253504,
+        ),
+        (
+            ": A DUP 0= IF INVERT EXIT THEN DUP 1 OR SWAP 1- RECURSE AND ; 9 A",
+            1,
+        ),
+        (
+            ": O DUP 0= IF EXIT THEN 1 OVER LSHIFT SWAP 1- RECURSE OR ; 10 O",
+            2046,
+        ),
+        (
+            ": X DUP 0= IF EXIT THEN DUP 3 * SWAP 1- RECURSE XOR ; 50 X",
+            69,
+        ),
+        // two accumulating sites; fib; a TailCall exit folded too
+        (
+            ": FIB DUP 2 < IF DROP 1 EXIT THEN DUP 1- RECURSE SWAP 2 - RECURSE + ; 25 FIB",
+            121393,
+        ),
+        (
+            ": G 5 + ; : T DUP 0= IF G EXIT THEN DUP 1- RECURSE + ; 10 T",
+            60,
+        ),
+        // k = 2 and k = 0
+        (
+            ": P ( a n -- s ) DUP 0= IF DROP EXIT THEN OVER >R 1- R> -ROT RECURSE + ; 7 4 P",
+            35,
+        ),
+        (
+            "VARIABLE C 5 C ! : Z C @ DUP 0= IF EXIT THEN DROP -1 C +! 10 RECURSE + ; Z",
+            50,
+        ),
+    ] {
+        let (stats, r) = both(text, 1 << 30);
+        assert_eq!(r.error, None, "{text}");
+        assert_eq!(r.stack.last(), Some(&want), "{text}");
+        assert!(stats.compiled >= 1, "{text}");
+        assert!(stats.accumulating >= 1, "{text}: not transformed");
+    }
+    // Mixed operators: one accumulator (the `*` site stays a call).
+    let (stats, r) = both(
+        ": M DUP 3 < IF EXIT THEN DUP 1 AND IF DUP 1- RECURSE + EXIT THEN DUP 1- RECURSE * ; 12 M",
+        1 << 30,
+    );
+    assert_eq!(stats.accumulating, 1);
+    assert_eq!(r.error, None);
+    // Data-stack overflow at the same depth, the pending x cells on the
+    // stack as the recursion leaves them (with and without CATCH).
+    for text in [
+        ": S DUP 0= IF EXIT THEN DUP 3 * SWAP 1- RECURSE + ; 5000 S",
+        ": S DUP 0= IF EXIT THEN DUP 3 * SWAP 1- RECURSE + ; : T 5000 ['] S CATCH . DEPTH . ; T",
+        ": S DUP 0= IF EXIT THEN DUP >R >R 1 2 3 DROP 2DROP R> R> 1- RECURSE + ; 4090 S",
+    ] {
+        let (stats, r) = both(text, 1 << 30);
+        assert!(stats.accumulating >= 1, "{text}");
+        assert!(
+            r.error.as_deref().unwrap_or(&r.output).contains("-3"),
+            "{text}: {r:?}"
+        );
+    }
+    // Return-stack overflow first: called under a deep (real) recursion.
+    let text = ": S DUP 0= IF EXIT THEN DUP 7 XOR SWAP 1- RECURSE + ; \
+                : DEEP DUP 0= IF DROP 3000 S EXIT THEN 1- RECURSE 0 + ; 15000 DEEP";
+    let (stats, r) = both(text, 1 << 30);
+    assert!(stats.accumulating >= 1);
+    assert!(r.error.as_deref().unwrap_or("").contains("(-5)"), "{r:?}");
+    // THROW deep inside, caught: the cells the recursion left (x = 3n
+    // overwrote the input cell) and the depth.
+    let text = ": S DUP 5 = IF 99 THROW THEN DUP 0= IF EXIT THEN DUP 3 * SWAP 1- RECURSE + ; \
+                : T 10 ['] S CATCH . DEPTH . . ; T 10 S";
+    let (_, r) = both(text, 1 << 30);
+    assert!(r.output.starts_with("99 1 30 "), "{r:?}");
+    // Callees see the recursion's depth (DEPTH, output at every level).
+    let text = ": SHOW DEPTH . ; : S DUP 0= IF EXIT THEN SHOW DUP 2 * SWAP 1- RECURSE + ; 1 2 20 S";
+    let (stats, r) = both(text, 1 << 30);
+    assert!(stats.accumulating >= 1 && stats.compiled >= 2);
+    assert!(r.output.contains("21 22 "), "{r:?}");
+    // Fuel runs out mid-recursion (the pending cells stay on the stack),
+    // at several budgets.
+    // The call count N at that point must match exactly (a refill after
+    // a call that found the countdown at zero counts that call again, as
+    // the interpreter re-executes it).
+    for fuel in [1 << 16, 1 << 20, 3 << 20, (3 << 20) + 12345] {
+        let text = "VARIABLE N : FIB 1 N +! DUP 2 < IF DROP 1 EXIT THEN DUP 1- RECURSE SWAP 2 - RECURSE + ; 40 FIB";
+        let (stats, r) = both_then(text, fuel, "N @");
+        assert!(stats.accumulating >= 1);
+        assert!(r.error.is_some(), "{fuel}");
+        assert!(r.stack.len() == 1 && r.stack[0] > 1000, "{fuel}: {r:?}");
+        // Calls between compiled words in a loop (the callee counts the
+        // call; a refusal for fuel makes the caller refill and call again).
+        let text = "VARIABLE N : INC 1 N +! ; : TWO INC INC ; : SPIN BEGIN TWO INC AGAIN ; SPIN";
+        let (stats, r) = both_then(text, fuel, "N @");
+        assert!(stats.compiled >= 3);
+        assert!(r.error.is_some(), "{fuel}");
+        assert!(r.stack.len() == 1 && r.stack[0] > 1000, "{fuel}: {r:?}");
+    }
 }

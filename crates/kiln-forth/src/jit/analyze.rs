@@ -835,3 +835,90 @@ fn induction(plan: &Plan, do_i: usize, end: usize) -> Option<(Vec<IvAccess>, Vec
     let _ = others;
     Some((ivs, ops))
 }
+
+/// The operator of an accumulating self-call ([`accumulations`]): an
+/// associative primitive on wrapping cells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AccOp {
+    /// `+` (identity 0).
+    Add,
+    /// `*` (identity 1).
+    Mul,
+    /// `AND` (identity -1, all bits set).
+    And,
+    /// `OR` (identity 0).
+    Or,
+    /// `XOR` (identity 0).
+    Xor,
+}
+
+impl AccOp {
+    /// The operator's identity element: `identity op x = x`.
+    pub(crate) fn identity(self) -> i64 {
+        match self {
+            AccOp::Add | AccOp::Or | AccOp::Xor => 0,
+            AccOp::Mul => 1,
+            AccOp::And => -1,
+        }
+    }
+}
+
+/// Self-calls whose result is combined with the cell below by an
+/// associative operator and returned at once (`… RECURSE + ;`): the
+/// candidates of accumulator introduction (`codegen::Gen::accumulate`).
+/// Returns `(op index of the call, operator)` for each, in order; empty
+/// unless the definition qualifies as a whole.
+///
+/// A definition qualifies when its effect is `k -> 1` (so `n_in = k`),
+/// and a call site qualifies when
+/// * it is a non-tail call of the definition itself (`RECURSE` or its
+///   own name), outside any `DO` loop and with nothing on the return stack
+///   (return depth 0);
+/// * exactly one cell lies under the callee's inputs, the operand `x`
+///   (data depth 1 relative to entry: the live stack is `x a_1 … a_k`);
+/// * the next ops are `+ EXIT` (fused `AddExit`), or one of `+ * AND OR
+///   XOR` followed by `EXIT`;
+/// * its operator is the first qualifying site's (one accumulator).
+///
+/// Then `x op f(a)` is what that path returns, and since `op` is
+/// associative on wrapping cells, a chain of such calls returning `v` at
+/// the end computes `x_0 op (x_1 op (… op v))` = `((x_0 op x_1) op …) op
+/// v`: the call can become a jump back to the body's first op with the
+/// inputs replaced and `x` folded into an accumulator. Nothing else about
+/// the body matters: codegen keeps every observable effect of the
+/// recursion (fuel, depth limits, the cells `x` on the data stack in
+/// memory, the depths seen by callees and by exceptions).
+pub(crate) fn accumulations(plan: &Plan) -> Vec<(usize, AccOp)> {
+    if plan.sig.m != 1 || plan.sig.k != plan.n_in {
+        return Vec::new();
+    }
+    let cfa = plan.start - 1;
+    let mut sites = Vec::new();
+    for (i, op) in plan.ops.iter().enumerate() {
+        let Op::Call { to } = *op else { continue };
+        if to.0 != cfa && to.0 != plan.start {
+            continue;
+        }
+        if plan.at[i] != Some((1, 0)) || plan.skip.get(i + 1) != Some(&false) {
+            continue;
+        }
+        let aop = match (plan.ops.get(i + 1), plan.ops.get(i + 2)) {
+            (Some(Op::AddExit), _) => AccOp::Add,
+            (Some(Op::Add), Some(Op::Exit)) => AccOp::Add,
+            (Some(Op::Mul), Some(Op::Exit)) => AccOp::Mul,
+            (Some(Op::And), Some(Op::Exit)) => AccOp::And,
+            (Some(Op::Or), Some(Op::Exit)) => AccOp::Or,
+            (Some(Op::Xor), Some(Op::Exit)) => AccOp::Xor,
+            _ => continue,
+        };
+        if matches!(plan.ops[i + 1], Op::AddExit) || plan.skip.get(i + 2) == Some(&false) {
+            sites.push((i, aop));
+        }
+    }
+    // One accumulator, one operator: sites with another operator stay
+    // real calls (their callee starts a fresh accumulator).
+    if let Some(&(_, first)) = sites.first() {
+        sites.retain(|&(_, o)| o == first);
+    }
+    sites
+}

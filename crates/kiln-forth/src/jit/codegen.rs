@@ -4,17 +4,22 @@
 //! Every compiled definition with static effect `k -> m` is two functions:
 //!
 //! * the **register entry** ([`build`], Cranelift's `tail` convention, only
-//!   native code calls it): `fn(ctx, sp, rp, tick, in_1 … in_k) ->
-//!   (status, out_1 … out_m)`, inputs and outputs deepest cell first. `sp`
-//!   is the data-stack depth at the call (the inputs included, they are
-//!   not in memory), `rp` the return-stack depth including the caller's
-//!   return address, `tick` the fuel countdown. `status` is the updated
-//!   fuel countdown (≥ 0) on return, [`THROWN`] after an exception (code,
-//!   faulting op, depth and fuel in `ctx`; every frame's live cells written
-//!   to the data stack on the way out), or [`DEOPT`] when it refused to
-//!   start (a stack would overflow, or native stack is short), having
-//!   changed nothing: the caller then writes its cells and runs the
-//!   definition in the interpreter, which raises the exact error;
+//!   native code calls it): `fn(sp, rp, tick, in_1 … in_k) -> (status,
+//!   out_1 … out_m)`, inputs and outputs deepest cell first (the context,
+//!   [`super::JitCtx`], is a constant address in the code). `sp` is the
+//!   data-stack depth at the call (the inputs included, they are not in
+//!   memory), `rp` the return-stack depth including the caller's return
+//!   address, `tick` the fuel countdown: already counted for this call if
+//!   the definition has loops, counted by the entry itself if it is
+//!   loop-free ([`counts_own_call`]). `status` is the updated fuel
+//!   countdown (≥ 0) on return, [`THROWN`] after an exception (code,
+//!   faulting op, depth and fuel in the context; every frame's live cells
+//!   written to the data stack on the way out), [`FUEL_OUT`] when a
+//!   loop-free entry found the fuel exhausted (the caller raises it at its
+//!   call), or [`DEOPT`] when it refused to start (a stack would overflow,
+//!   or native stack is short) having changed nothing but writing its
+//!   inputs to the data stack: the caller then writes its other cells and
+//!   runs the definition in the interpreter, which raises the exact error;
 //! * the **memory entry** ([`build_entry`], the C convention, what
 //!   `jit_enter` calls): `fn(ctx, sp, rp, tick) -> (sp' | THROWN | DEOPT,
 //!   tick)` with the cells in `Hot::ds`: checks the inputs are there,
@@ -31,12 +36,14 @@
 //! [`analyze::version`] are emitted twice: a copy without the checks of
 //! their index- and induction-variable-addressed accesses (and without the
 //! fuel test on the back edge), entered when one test at the `DO` proves
-//! them unnecessary, and the ordinary checked copy otherwise.
+//! them unnecessary, and the ordinary checked copy otherwise. Accumulating
+//! self-calls (`… RECURSE + ;`, [`analyze::accumulations`]) become jumps
+//! back to the body with an accumulator ([`Gen::accumulate`]).
 
 use super::analyze::{self, Plan, Sig};
 use super::rt;
 use super::{CTX_FAULT, CTX_STACK_FLOOR, CTX_THROW, CTX_THROW_SP};
-use super::{CTX_TICK, DEOPT, THROWN};
+use super::{CTX_TICK, DEOPT, FUEL_OUT, THROWN};
 use crate::isa::Op;
 use crate::memory::{Cell, GUARD};
 use crate::vm::{DS_MAX, RS_MAX};
@@ -53,7 +60,9 @@ pub(crate) struct Env<'a> {
     pub consts: &'a [Cell],
     /// Code index of each native callee's entry (this definition's
     /// included) → its function and effect.
-    pub callees: &'a FxHashMap<u32, (FuncId, Sig)>,
+    /// The flag: the callee counts the fuel for calls into it
+    /// ([`counts_own_call`]).
+    pub callees: &'a FxHashMap<u32, (FuncId, Sig, bool)>,
     /// The runtime helpers' signatures.
     pub sigs: &'a Sigs,
     /// Address of the data stack's cell 0 (`Hot::ds`, a box that never moves).
@@ -63,6 +72,9 @@ pub(crate) struct Env<'a> {
     pub mem_base: i64,
     /// See `mem_base`.
     pub mem_len: i64,
+    /// Address of the system's [`super::JitCtx`] (a box that never moves):
+    /// a constant in the code rather than a register live everywhere.
+    pub ctx: i64,
 }
 
 /// Signatures of the runtime helpers (`rt.rs`).
@@ -89,9 +101,15 @@ struct Gen<'a, 'b, 'c> {
     vars: Vec<Variable>,
     rvars: Vec<Variable>,
     tick: Variable,
-    /// The entry's `ctx`, `sp` and `rp`: in a stack slot (see [`Gen::ctx`])
-    /// or, in definitions that call others, the parameters themselves.
-    frame: Result<StackSlot, [Value; 3]>,
+    /// The entry's `sp` and `rp`: in a stack slot (see [`Gen::sp0`]) or,
+    /// in definitions that call others, variables (an accumulating
+    /// self-call moves them on by one level, see [`Gen::accumulate`]).
+    frame: Result<StackSlot, (Variable, Variable)>,
+    /// Accumulator introduction ([`analyze::accumulations`]): the
+    /// accumulator and its operator; every exit returns `acc op result`.
+    acc: Option<(Variable, analyze::AccOp)>,
+    /// The accumulating self-calls (op index → operator).
+    acc_sites: Vec<(usize, analyze::AccOp)>,
     /// The shared exception exit (returns [`THROWN`]), made on first use.
     thrown: Option<Block>,
     blocks: Vec<Option<Block>>,
@@ -143,38 +161,158 @@ fn mflags() -> MemFlagsData {
     MemFlagsData::new().with_notrap()
 }
 
-/// The effect of a definition's register entry: `(ctx, sp, rp, tick,
-/// in_1 … in_k)` → `(status, out_1 … out_m)` (deepest cell first).
+/// The effect of a definition's register entry: `(sp, rp, tick, in_1 …
+/// in_k)` → `(status, out_1 … out_m)` (deepest cell first).
 pub(crate) fn fast_types(sig: Sig) -> (Vec<kiln_jit::Type>, Vec<kiln_jit::Type>) {
-    (vec![I64; 4 + sig.k as usize], vec![I64; 1 + sig.m as usize])
+    (vec![I64; 3 + sig.k as usize], vec![I64; 1 + sig.m as usize])
+}
+
+/// Whether the register entry of the definition with body `ops` (at code
+/// index `start`) counts the fuel for a call into it, in its entry test
+/// (loop-free definitions: fewer instructions per call), or its native
+/// callers count it before calling (definitions with loops: the register
+/// allocator places their loops' fuel countdown better when it arrives
+/// counted; measured on bubble sort, see ARCHITECTURE.md).
+pub(crate) fn counts_own_call(ops: &[Op], start: u32) -> bool {
+    !super::has_backward_branch(ops, start)
 }
 
 /// Builds the register entry ("fast ABI", see the module docs) for `plan` into `b`.
 pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(), JitError> {
     let p = b.params().to_vec();
-    let (ctx, sp, rp, tick0) = (p[0], p[1], p[2], p[3]);
+    let (sp, rp, tick0) = (p[0], p[1], p[2]);
     let nslots = (plan.n_in as i32 + plan.max_d).max(0) as usize;
     let vars: Vec<Variable> = (0..nslots).map(|_| b.fb.declare_var(I64)).collect();
     let rvars: Vec<Variable> = (0..plan.max_rd as usize + 1)
         .map(|_| b.fb.declare_var(I64))
         .collect();
     let tick = b.fb.declare_var(I64);
+    // The entry depths and inputs as variables: the slow entry path
+    // reloads them after its runtime call rather than keeping the
+    // parameters live across it (which would cost callee-saved registers
+    // on every call).
+    let (spv, rpv) = (b.fb.declare_var(I64), b.fb.declare_var(I64));
+    b.fb.def_var(spv, sp);
+    b.fb.def_var(rpv, rp);
+    for (i, v) in vars.iter().enumerate().take(plan.n_in as usize) {
+        b.fb.def_var(*v, p[3 + i]);
+    }
 
-    // Entry checks: refuse (DEOPT) unless every stack access fits. The
-    // caller guarantees the inputs (they are its registers, or the entry
-    // wrapper checked); one test covers both overflows:
-    // (DS_MAX - max_d - sp) | (RS_MAX - max_rd - rp) < 0.
+    // Entry checks: refuse (DEOPT) unless every stack access fits, and
+    // count the fuel for this call (the caller does not: `Gen::call`).
+    // The caller guarantees the inputs (they are its registers, or the
+    // entry wrapper checked); one test covers the common case:
+    // (DS_MAX - max_d - sp) | (RS_MAX - max_rd - rp) | (tick - 2) < 0.
     let deopt = b.fb.create_block();
     b.fb.set_cold_block(deopt);
     let dsroom = b.fb.ins().iconst(I64, DS_MAX as i64 - plan.max_d as i64);
     let dsroom = b.fb.ins().isub(dsroom, sp);
     let rsroom = b.fb.ins().iconst(I64, RS_MAX as i64 - plan.max_rd as i64);
     let rsroom = b.fb.ins().isub(rsroom, rp);
-    let both = b.fb.ins().bor(dsroom, rsroom);
+    let room = b.fb.ins().bor(dsroom, rsroom);
+    let counts = counts_own_call(&plan.ops, plan.start);
+    let k = plan.sig.k as i64;
+    let both = if counts {
+        let tk = b.fb.ins().iadd_imm_s(tick0, -2);
+        b.fb.ins().bor(room, tk)
+    } else {
+        room
+    };
     let c1 = b.fb.ins().icmp_imm_s(IntCC::SignedLessThan, both, 0);
     let ok1 = b.fb.create_block();
-    b.fb.ins().brif(c1, deopt, &[], ok1, &[]);
+    let slow = b.fb.create_block();
+    if counts {
+        b.fb.set_cold_block(slow);
+        b.fb.ins().brif(c1, slow, &[], ok1, &[]);
+    } else {
+        // A callee with loops: only the overflow test (its caller counted the call).
+        b.fb.def_var(tick, tick0);
+        b.fb.ins().brif(c1, deopt, &[], ok1, &[]);
+    }
+    let floor_blk = b.fb.create_block();
+    // The tick variable holds the countdown before this call is counted
+    // until the body starts (which counts it): one definition on the hot
+    // path, which keeps the register allocator from adding moves to the
+    // loops.
     b.fb.switch_to_block(ok1);
+    b.fb.def_var(tick, tick0);
+    b.fb.ins().jump(floor_blk, &[]);
+    // Slow: the countdown runs out at this call (refill it, or raise the
+    // fuel error at the caller's call: FUEL_OUT, the inputs written to
+    // the data stack), and/or a stack could overflow (DEOPT).
+    if counts {
+        b.fb.switch_to_block(slow);
+        b.fb.def_var(tick, tick0);
+        let t1 = b.fb.ins().iadd_imm_s(tick0, -1);
+        let out = b.fb.ins().icmp_imm_s(IntCC::SignedLessThanOrEqual, t1, 0);
+        let refill = b.fb.create_block();
+        let s2 = b.fb.create_block();
+        b.fb.ins().brif(out, refill, &[], s2, &[]);
+        b.fb.switch_to_block(refill);
+        // The inputs go to the data stack first (the caller's cells there are
+        // not read before it writes them): nothing else stays live across
+        // the runtime call.
+        if k > 0 {
+            let ds = b.fb.ins().iconst(I64, env.ds_base - 8 * k);
+            let off = b.fb.ins().ishl_imm_s(sp, 3);
+            let dsb = b.fb.ins().iadd(ds, off);
+            for i in 0..k as usize {
+                b.fb.ins().store(flags(), p[3 + i], dsb, (i * 8) as i32);
+            }
+        }
+        let save =
+            b.fb.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 3));
+        b.fb.ins().stack_store(I64, sp, save, 0);
+        b.fb.ins().stack_store(I64, rp, save, 8);
+        let ctx = b.fb.ins().iconst(I64, env.ctx);
+        let code = lower::call_host(
+            &mut b.fb,
+            &env.sigs.tick,
+            rt::rt_tick as *const () as usize,
+            &[ctx],
+        )[0];
+        let failed = b.fb.ins().icmp_imm_s(IntCC::NotEqual, code, 0);
+        let fuel_out = b.fb.create_block();
+        let refilled = b.fb.create_block();
+        b.fb.ins().brif(failed, fuel_out, &[], refilled, &[]);
+        b.fb.switch_to_block(fuel_out);
+        let ctx = b.fb.ins().iconst(I64, env.ctx);
+        b.fb.ins().store(flags(), code, ctx, CTX_THROW);
+        let r = b.fb.ins().iconst(I64, FUEL_OUT);
+        let mut rets = vec![r];
+        rets.extend(std::iter::repeat_n(r, plan.sig.m as usize));
+        b.fb.ins().return_(&rets);
+        b.fb.switch_to_block(refilled);
+        let sp1 = b.fb.ins().stack_load(I64, I64, save, 0);
+        let rp1 = b.fb.ins().stack_load(I64, I64, save, 8);
+        b.fb.def_var(spv, sp1);
+        b.fb.def_var(rpv, rp1);
+        if k > 0 {
+            let ds = b.fb.ins().iconst(I64, env.ds_base - 8 * k);
+            let off = b.fb.ins().ishl_imm_s(sp1, 3);
+            let dsb = b.fb.ins().iadd(ds, off);
+            for (i, v) in vars.iter().enumerate().take(k as usize) {
+                let x = b.fb.ins().load(I64, flags(), dsb, (i * 8) as i32);
+                b.fb.def_var(*v, x);
+            }
+        }
+        // The refill (the body counts this call again: the interpreter
+        // re-executes it).
+        let ctx = b.fb.ins().iconst(I64, env.ctx);
+        let t = b.fb.ins().load(I64, flags(), ctx, CTX_TICK);
+        b.fb.def_var(tick, t);
+        b.fb.ins().jump(s2, &[]);
+        b.fb.switch_to_block(s2);
+        let (sp2, rp2) = (b.fb.use_var(spv), b.fb.use_var(rpv));
+        let dsroom = b.fb.ins().iconst(I64, DS_MAX as i64 - plan.max_d as i64);
+        let dsroom = b.fb.ins().isub(dsroom, sp2);
+        let rsroom = b.fb.ins().iconst(I64, RS_MAX as i64 - plan.max_rd as i64);
+        let rsroom = b.fb.ins().isub(rsroom, rp2);
+        let room = b.fb.ins().bor(dsroom, rsroom);
+        let c2 = b.fb.ins().icmp_imm_s(IntCC::SignedLessThan, room, 0);
+        b.fb.ins().brif(c2, deopt, &[], floor_blk, &[]);
+    }
+    b.fb.switch_to_block(floor_blk);
     let body = b.fb.create_block();
     // Only a definition that calls others can nest native frames.
     let calls = plan
@@ -182,6 +320,7 @@ pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(
         .iter()
         .any(|op| matches!(op, Op::Call { .. } | Op::TailCall { .. }));
     if calls {
+        let ctx = b.fb.ins().iconst(I64, env.ctx);
         let floor = b.fb.ins().load(I64, flags(), ctx, CTX_STACK_FLOOR);
         let here = b.fb.ins().get_stack_pointer(I64);
         let c4 = b.fb.ins().icmp(IntCC::UnsignedLessThan, here, floor);
@@ -190,27 +329,54 @@ pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(
         b.fb.ins().jump(body, &[]);
     }
     b.fb.switch_to_block(deopt);
+    // For the caller's refusal path: the countdown (this call counted)
+    // and the inputs on the data stack (so they need not stay live in the
+    // caller across the call).
+    let ctx = b.fb.ins().iconst(I64, env.ctx);
+    let t = b.fb.use_var(tick);
+    let t = b.fb.ins().iadd_imm_s(t, -1);
+    b.fb.ins().store(flags(), t, ctx, CTX_TICK);
+    if k > 0 {
+        let sp = b.fb.use_var(spv);
+        let ds = b.fb.ins().iconst(I64, env.ds_base - 8 * k);
+        let off = b.fb.ins().ishl_imm_s(sp, 3);
+        let dsb = b.fb.ins().iadd(ds, off);
+        for (i, v) in vars.iter().enumerate().take(k as usize) {
+            let x = b.fb.use_var(*v);
+            b.fb.ins().store(flags(), x, dsb, (i * 8) as i32);
+        }
+    }
     let r = b.fb.ins().iconst(I64, DEOPT);
     let mut rets = vec![r];
-    rets.extend(std::iter::repeat_n(tick0, plan.sig.m as usize));
+    rets.extend(std::iter::repeat_n(r, plan.sig.m as usize));
     b.fb.ins().return_(&rets);
 
     b.fb.switch_to_block(body);
+    if counts {
+        let t = b.fb.use_var(tick);
+        let t1 = b.fb.ins().iadd_imm_s(t, -1);
+        b.fb.def_var(tick, t1);
+    } else {
+        b.fb.def_var(tick, tick0);
+    }
     let frame = if calls {
         // Needed around every call anyway: keep them in registers.
-        Err([ctx, sp, rp])
+        Err((spv, rpv))
     } else {
         let f =
-            b.fb.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 24, 3));
-        b.fb.ins().stack_store(I64, ctx, f, 0);
-        b.fb.ins().stack_store(I64, sp, f, 8);
-        b.fb.ins().stack_store(I64, rp, f, 16);
+            b.fb.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 3));
+        let (sp, rp) = (b.fb.use_var(spv), b.fb.use_var(rpv));
+        b.fb.ins().stack_store(I64, sp, f, 0);
+        b.fb.ins().stack_store(I64, rp, f, 8);
         Ok(f)
     };
-    for (i, v) in vars.iter().enumerate().take(plan.n_in as usize) {
-        b.fb.def_var(*v, p[4 + i]);
-    }
-    b.fb.def_var(tick, tick0);
+    let acc_sites = analyze::accumulations(plan);
+    let acc = acc_sites.first().map(|&(_, op)| {
+        let v = b.fb.declare_var(I64);
+        let id = b.fb.ins().iconst(I64, op.identity());
+        b.fb.def_var(v, id);
+        (v, op)
+    });
 
     let mut g = Gen {
         b,
@@ -220,6 +386,8 @@ pub(crate) fn build(b: &mut Builder<'_>, plan: &Plan, env: &Env<'_>) -> Result<(
         rvars,
         tick,
         frame,
+        acc,
+        acc_sites,
         thrown: None,
         blocks: vec![None; plan.ops.len()],
         const_step: None,
@@ -272,7 +440,14 @@ pub(crate) fn build_entry(
     let ds = b.fb.ins().iconst(I64, env.ds_base);
     let off = b.fb.ins().ishl_imm_s(below, 3);
     let dsb = b.fb.ins().iadd(ds, off);
-    let mut args = vec![ctx, sp, rp, tick0];
+    // The interpreter counted the call already; a register entry that
+    // counts its calls counts it again.
+    let t = if counts_own_call(&plan.ops, plan.start) {
+        b.fb.ins().iadd_imm_s(tick0, 1)
+    } else {
+        tick0
+    };
+    let mut args = vec![sp, rp, t];
     for i in 0..k {
         args.push(b.fb.ins().load(I64, flags(), dsb, (i * 8) as i32));
     }
@@ -546,7 +721,7 @@ impl Gen<'_, '_, '_> {
             let t1 = self.b.fb.ins().iadd_imm_s(t, -1);
             self.b.fb.def_var(self.tick, t1);
         } else {
-            self.tick_check(to);
+            self.tick_check(to, false);
         }
     }
 
@@ -559,30 +734,28 @@ impl Gen<'_, '_, '_> {
         self.block_at(i)
     }
 
-    /// The context pointer. In a definition without calls, it and the
-    /// entry depths live in a stack slot, loaded where used: they are
-    /// needed on cold paths only there, and kept out of registers the hot
-    /// loops have more.
+    /// The context pointer, a constant materialised where used (mostly
+    /// cold paths).
     fn ctx(&mut self) -> Value {
-        match self.frame {
-            Ok(f) => self.b.fb.ins().stack_load(I64, I64, f, 0),
-            Err(v) => v[0],
-        }
+        self.b.fb.ins().iconst(I64, self.env.ctx)
     }
 
-    /// The data-stack depth at entry (absolute, in cells).
+    /// The data-stack depth at entry (absolute, in cells). In a definition
+    /// without calls, the entry depths live in a stack slot, loaded where
+    /// used: they are needed on cold paths only there, and kept out of
+    /// registers the hot loops have more.
     fn sp0(&mut self) -> Value {
         match self.frame {
-            Ok(f) => self.b.fb.ins().stack_load(I64, I64, f, 8),
-            Err(v) => v[1],
+            Ok(f) => self.b.fb.ins().stack_load(I64, I64, f, 0),
+            Err((sp, _)) => self.b.fb.use_var(sp),
         }
     }
 
     /// The return-stack depth at entry.
     fn rp0(&mut self) -> Value {
         match self.frame {
-            Ok(f) => self.b.fb.ins().stack_load(I64, I64, f, 16),
-            Err(v) => v[2],
+            Ok(f) => self.b.fb.ins().stack_load(I64, I64, f, 8),
+            Err((_, rp)) => self.b.fb.use_var(rp),
         }
     }
 
@@ -766,8 +939,10 @@ impl Gen<'_, '_, '_> {
 
     /// The fuel/interrupt countdown on calls and backward branches; a
     /// fault is reported at `at` (the call, or the branch's target, as the
-    /// interpreter does).
-    fn tick_check(&mut self, at: u32) {
+    /// interpreter does). After a refill, a call (`call`) counts itself
+    /// again, as the interpreter re-executes a call that found the
+    /// countdown at zero (a branch is not re-executed).
+    fn tick_check(&mut self, at: u32, call: bool) {
         let t = self.b.fb.use_var(self.tick);
         let t1 = self.b.fb.ins().iadd_imm_s(t, -1);
         self.b.fb.def_var(self.tick, t1);
@@ -781,6 +956,20 @@ impl Gen<'_, '_, '_> {
         let cont = self.b.fb.create_block();
         self.b.fb.ins().brif(z, cold, &[], cont, &[]);
         self.b.fb.switch_to_block(cold);
+        self.refill_tick(at);
+        if call {
+            let t = self.b.fb.use_var(self.tick);
+            let t1 = self.b.fb.ins().iadd_imm_s(t, -1);
+            self.b.fb.def_var(self.tick, t1);
+        }
+        self.b.fb.ins().jump(cont, &[]);
+        self.b.fb.switch_to_block(cont);
+    }
+
+    /// The countdown reached zero: the runtime refills it from the fuel
+    /// budget (the tick variable becomes [`crate::vm::TICK`]) or the fuel
+    /// error (or an interrupt) is raised at `at`.
+    fn refill_tick(&mut self, at: u32) {
         let ctx = self.ctx();
         let code = lower::call_host(
             &mut self.b.fb,
@@ -793,8 +982,6 @@ impl Gen<'_, '_, '_> {
         let pc = std::mem::replace(&mut self.pc, at);
         self.fail_if(bad, Code::Dyn(code));
         self.pc = pc;
-        self.b.fb.ins().jump(cont, &[]);
-        self.b.fb.switch_to_block(cont);
     }
 
     /// `GUARD <= addr && addr + size <= len` as one unsigned compare
@@ -982,14 +1169,154 @@ impl Gen<'_, '_, '_> {
         self.b.fb.switch_to_block(join);
     }
 
-    /// Returns the outputs (the `m` live slots) and the fuel.
+    /// Returns the outputs (the `m` live slots) and the fuel; with an
+    /// accumulator, the one output folded into it.
     fn exit(&mut self) {
         let t = self.b.fb.use_var(self.tick);
         let mut rets = vec![t];
         for i in 0..self.plan.sig.m as usize {
             rets.push(self.b.fb.use_var(self.vars[i]));
         }
+        if let Some((acc, op)) = self.acc {
+            let a = self.b.fb.use_var(acc);
+            rets[1] = self.acc_op(op, a, rets[1]);
+        }
         self.b.fb.ins().return_(&rets);
+    }
+
+    fn acc_op(&mut self, op: analyze::AccOp, a: Value, b: Value) -> Value {
+        use analyze::AccOp;
+        let ins = self.b.fb.ins();
+        match op {
+            AccOp::Add => ins.iadd(a, b),
+            AccOp::Mul => ins.imul(a, b),
+            AccOp::And => ins.band(a, b),
+            AccOp::Or => ins.bor(a, b),
+            AccOp::Xor => ins.bxor(a, b),
+        }
+    }
+
+    /// The entry test of the register entry ([`build`]) for a definition
+    /// entered at depths `sp`, `rp`: true (an `i8`) when a stack could
+    /// overflow in the body, `((DS_MAX - max_d - sp) | (RS_MAX - max_rd -
+    /// rp)) < 0`.
+    fn overflow_test(&mut self, sp: Value, rp: Value) -> Value {
+        let both = self.overflow_room(sp, rp);
+        self.b.fb.ins().icmp_imm_s(IntCC::SignedLessThan, both, 0)
+    }
+
+    /// `(DS_MAX - max_d - sp) | (RS_MAX - max_rd - rp)`: negative when a
+    /// stack could overflow (see [`Gen::overflow_test`]).
+    fn overflow_room(&mut self, sp: Value, rp: Value) -> Value {
+        let fb = &mut self.b.fb;
+        let dsroom = fb.ins().iconst(I64, DS_MAX as i64 - self.plan.max_d as i64);
+        let dsroom = fb.ins().isub(dsroom, sp);
+        let rsroom = fb
+            .ins()
+            .iconst(I64, RS_MAX as i64 - self.plan.max_rd as i64);
+        let rsroom = fb.ins().isub(rsroom, rp);
+        fb.ins().bor(dsroom, rsroom)
+    }
+
+    /// An accumulating self-call `RECURSE op EXIT` ([`analyze::accumulations`])
+    /// at op `i`, live stack `x a_1 … a_k`: instead of calling, folds `x`
+    /// into the accumulator and runs the body again on `a_1 … a_k` as the
+    /// next recursion level would, in this native frame.
+    ///
+    /// Exactness: the fuel is counted down as by the call; the level's
+    /// entry depths (`sp`, `rp` variables) move on by one cell each, as
+    /// the callee's would (the pending `x` below its inputs, its return
+    /// address), so the next level's overflow test, `DEPTH`, callees and
+    /// exception exits see the depths of the recursion; `x` is written to
+    /// the data stack in memory at its depth, where the recursion's frame
+    /// would write it on an exception exit (memory above the depth is not
+    /// observable otherwise). If the next level could overflow a stack,
+    /// it runs in the interpreter as a refused callee would (which raises
+    /// the error exactly), and its result is folded in and returned.
+    fn accumulate(&mut self, to: u32, op: analyze::AccOp) {
+        let Some((acc, _)) = self.acc else { return };
+        let Err((spv, rpv)) = self.frame else {
+            return;
+        };
+        // The next level's depths, and one test for its overflow and the
+        // fuel (as at the register entry): the common case only counts
+        // the fuel down and moves on.
+        let sp = self.sp_value();
+        let rp0 = self.rp0();
+        let rp = self.b.fb.ins().iadd_imm_s(rp0, 1);
+        let room = self.overflow_room(sp, rp);
+        let t = self.b.fb.use_var(self.tick);
+        let tk = self.b.fb.ins().iadd_imm_s(t, -2);
+        let room = self.b.fb.ins().bor(room, tk);
+        let bad = self.b.fb.ins().icmp_imm_s(IntCC::SignedLessThan, room, 0);
+        let slow = self.b.fb.create_block();
+        self.b.fb.set_cold_block(slow);
+        let fast = self.b.fb.create_block();
+        self.b.fb.ins().brif(bad, slow, &[], fast, &[]);
+        self.b.fb.switch_to_block(fast);
+        let t1 = self.b.fb.ins().iadd_imm_s(t, -1);
+        self.b.fb.def_var(self.tick, t1);
+        self.acc_step(op, acc, (spv, rpv), (sp, rp));
+        let head = self.block_at(0);
+        self.b.fb.ins().jump(head, &[]);
+        // Slow: count the call (refill or the fuel error at this op, the
+        // level's cells still as the call found them), then go on, or run
+        // the next level in the interpreter if it could overflow: its
+        // inputs in memory, its result folded in.
+        self.b.fb.switch_to_block(slow);
+        self.tick_check(self.pc, true);
+        let (sp, rp) = (self.sp_value(), self.rp0());
+        let rp = self.b.fb.ins().iadd_imm_s(rp, 1);
+        self.acc_step(op, acc, (spv, rpv), (sp, rp));
+        let bad = self.overflow_test(sp, rp);
+        let cold = self.b.fb.create_block();
+        self.b.fb.set_cold_block(cold);
+        self.b.fb.ins().brif(bad, cold, &[], head, &[]);
+        self.b.fb.switch_to_block(cold);
+        self.d = 0;
+        self.flush();
+        self.store_tick();
+        let cfa = self.iconst(to as i64);
+        let ctx = self.ctx();
+        let r = lower::call_host(
+            &mut self.b.fb,
+            &self.env.sigs.call,
+            rt::rt_call_interp as *const () as usize,
+            &[ctx, cfa, sp, rp],
+        )[0];
+        self.propagate_if_neg(r);
+        let ctx = self.ctx();
+        let t = self.b.fb.ins().load(I64, flags(), ctx, CTX_TICK);
+        let dsb = self.dsb();
+        let v = self.b.fb.ins().load(I64, flags(), dsb, 0);
+        let a = self.b.fb.use_var(acc);
+        let v = self.acc_op(op, a, v);
+        self.b.fb.ins().return_(&[t, v]);
+    }
+
+    /// The step of [`Gen::accumulate`] to the next level (at data depth 1,
+    /// `x a_1 … a_k`): `x` to memory at its depth and into the
+    /// accumulator, the entry depths to `sp`/`rp`, the inputs to `a_i`.
+    fn acc_step(
+        &mut self,
+        op: analyze::AccOp,
+        acc: Variable,
+        (spv, rpv): (Variable, Variable),
+        (sp, rp): (Value, Value),
+    ) {
+        let k = self.plan.sig.k;
+        let x = self.peek(k);
+        let dsb = self.dsb();
+        self.b.fb.ins().store(flags(), x, dsb, 0);
+        let a = self.b.fb.use_var(acc);
+        let a = self.acc_op(op, a, x);
+        self.b.fb.def_var(acc, a);
+        let args: Vec<Value> = (0..k).rev().map(|j| self.peek(j)).collect();
+        self.b.fb.def_var(spv, sp);
+        self.b.fb.def_var(rpv, rp);
+        for (j, &x) in args.iter().enumerate() {
+            self.b.fb.def_var(self.vars[j], x);
+        }
     }
 
     /// Calls another definition with effect k → m: a compiled one through
@@ -998,8 +1325,78 @@ impl Gen<'_, '_, '_> {
     /// interpreter with the stack in memory. The fuel countdown travels in
     /// registers between compiled definitions and through the context to
     /// the interpreter.
+    ///
+    /// A compiled callee counts the fuel for the call itself (in its entry,
+    /// refilling the countdown if it runs out there); if the fuel is
+    /// exhausted it returns [`FUEL_OUT`] and the caller raises the error
+    /// at the call, with its own cells and the callee's inputs on the
+    /// stack, as the interpreter would.
     fn call(&mut self, to: u32, k: u32, m: u32, tail: bool) {
-        self.tick_check(self.pc);
+        let native = self.env.callees.get(&to).copied();
+        let counts = native.is_some_and(|n| n.2);
+        if !counts {
+            self.tick_check(self.pc, true);
+        }
+        let cont = self.b.fb.create_block();
+        let tv = self.b.fb.append_block_param(cont, I64);
+        let outs: Vec<Value> = (0..m)
+            .map(|_| self.b.fb.append_block_param(cont, I64))
+            .collect();
+        if let Some((fid, _, false)) = native {
+            // A callee with loops: the caller counted the call (above);
+            // refused, the callee runs in the interpreter.
+            let t = self.b.fb.use_var(self.tick);
+            let st = self.native_call(fid, k, tail, t, cont);
+            let is_deopt = self.b.fb.ins().icmp_imm_s(IntCC::Equal, st, DEOPT);
+            let refused = self.b.fb.create_block();
+            let prop = self.b.fb.create_block();
+            self.b.fb.ins().brif(is_deopt, refused, &[], prop, &[]);
+            self.b.fb.switch_to_block(prop);
+            // The callee wrote its own cells; ours below its inputs follow.
+            let n = (self.plan.n_in as i32 + self.d - k as i32).max(0) as usize;
+            self.flush_below(n);
+            self.ret_thrown();
+            self.b.fb.switch_to_block(refused);
+            self.flush_below(n);
+        } else if let Some((fid, _, true)) = native {
+            let t = self.b.fb.use_var(self.tick);
+            let st = self.native_call(fid, k, tail, t, cont);
+            let is_deopt = self.b.fb.ins().icmp_imm_s(IntCC::Equal, st, DEOPT);
+            let refused = self.b.fb.create_block();
+            let other = self.b.fb.create_block();
+            self.b.fb.ins().brif(is_deopt, refused, &[], other, &[]);
+            self.b.fb.switch_to_block(other);
+            // The callee wrote its own cells (FUEL_OUT: its inputs); ours
+            // below its inputs follow.
+            let n = (self.plan.n_in as i32 + self.d - k as i32).max(0) as usize;
+            self.flush_below(n);
+            let is_fuel = self.b.fb.ins().icmp_imm_s(IntCC::Equal, st, FUEL_OUT);
+            let fuel = self.b.fb.create_block();
+            let prop = self.b.fb.create_block();
+            self.b.fb.ins().brif(is_fuel, fuel, &[], prop, &[]);
+            self.b.fb.switch_to_block(prop);
+            self.ret_thrown();
+            // The fuel ran out at this call (code and countdown in the
+            // context already): the fault is this op, at this depth.
+            self.b.fb.switch_to_block(fuel);
+            let ctx = self.ctx();
+            let pc = self.iconst(self.pc as i64);
+            self.b.fb.ins().store(flags(), pc, ctx, CTX_FAULT);
+            let sp = self.sp_value();
+            self.b.fb.ins().store(flags(), sp, ctx, CTX_THROW_SP);
+            self.ret_thrown();
+            // Refused (the call counted, the countdown in the context, the
+            // inputs on the data stack): a stack could overflow; the
+            // interpreter raises it exactly.
+            self.b.fb.switch_to_block(refused);
+            let ctx = self.ctx();
+            let t = self.b.fb.ins().load(I64, flags(), ctx, CTX_TICK);
+            self.b.fb.def_var(self.tick, t);
+            self.flush_below(n);
+        } else {
+            self.flush();
+        }
+        self.store_tick();
         let sp = self.sp_value();
         let rp0 = self.rp0();
         let rp = self
@@ -1007,42 +1404,8 @@ impl Gen<'_, '_, '_> {
             .fb
             .ins()
             .iadd_imm_s(rp0, self.rd as i64 + if tail { 0 } else { 1 });
-        let ctx = self.ctx();
-        let cont = self.b.fb.create_block();
-        let tv = self.b.fb.append_block_param(cont, I64);
-        let outs: Vec<Value> = (0..m)
-            .map(|_| self.b.fb.append_block_param(cont, I64))
-            .collect();
-        if let Some(&(fid, _)) = self.env.callees.get(&to) {
-            let f = self.b.func_ref(fid);
-            let t = self.b.fb.use_var(self.tick);
-            let mut args = vec![ctx, sp, rp, t];
-            for j in (0..k).rev() {
-                args.push(self.peek(j));
-            }
-            let call = self.b.fb.ins().call(f, &args);
-            let res = self.b.fb.inst_results(call).to_vec();
-            let st = res[0];
-            let neg = self.b.fb.ins().icmp_imm_s(IntCC::SignedLessThan, st, 0);
-            let cold = self.b.fb.create_block();
-            self.b.fb.set_cold_block(cold);
-            let ok: Vec<kiln_jit::ir::BlockArg> = res.iter().map(|&v| v.into()).collect();
-            self.b.fb.ins().brif(neg, cold, &[], cont, &ok);
-            self.b.fb.switch_to_block(cold);
-            let is_deopt = self.b.fb.ins().icmp_imm_s(IntCC::Equal, st, DEOPT);
-            let interp = self.b.fb.create_block();
-            let prop = self.b.fb.create_block();
-            self.b.fb.ins().brif(is_deopt, interp, &[], prop, &[]);
-            self.b.fb.switch_to_block(prop);
-            // The callee wrote its own cells; ours below its inputs follow.
-            let n = (self.plan.n_in as i32 + self.d - k as i32).max(0) as usize;
-            self.flush_below(n);
-            self.ret_thrown();
-            self.b.fb.switch_to_block(interp);
-        }
-        self.flush();
-        self.store_tick();
         let cfa = self.iconst(to as i64);
+        let ctx = self.ctx();
         let r = lower::call_host(
             &mut self.b.fb,
             &self.env.sigs.call,
@@ -1068,6 +1431,35 @@ impl Gen<'_, '_, '_> {
         for (j, &x) in outs.iter().enumerate() {
             self.set(m - 1 - j as u32, x);
         }
+    }
+
+    /// One call of compiled definition `fid` through its register entry
+    /// with fuel countdown `t` (the top `k` cells as arguments): jumps to
+    /// `cont` with `(status, outputs)` on success, else continues in a
+    /// new cold block and returns the status ([`THROWN`] or [`DEOPT`]).
+    fn native_call(&mut self, fid: FuncId, k: u32, tail: bool, t: Value, cont: Block) -> Value {
+        let sp = self.sp_value();
+        let rp0 = self.rp0();
+        let rp = self
+            .b
+            .fb
+            .ins()
+            .iadd_imm_s(rp0, self.rd as i64 + if tail { 0 } else { 1 });
+        let f = self.b.func_ref(fid);
+        let mut args = vec![sp, rp, t];
+        for j in (0..k).rev() {
+            args.push(self.peek(j));
+        }
+        let call = self.b.fb.ins().call(f, &args);
+        let res = self.b.fb.inst_results(call).to_vec();
+        let st = res[0];
+        let neg = self.b.fb.ins().icmp_imm_s(IntCC::SignedLessThan, st, 0);
+        let cold = self.b.fb.create_block();
+        self.b.fb.set_cold_block(cold);
+        let ok: Vec<kiln_jit::ir::BlockArg> = res.iter().map(|&v| v.into()).collect();
+        self.b.fb.ins().brif(neg, cold, &[], cont, &ok);
+        self.b.fb.switch_to_block(cold);
+        st
     }
 
     fn sys(&mut self, id: u16, k: u32, m: u32) {
@@ -1333,6 +1725,10 @@ impl Gen<'_, '_, '_> {
                 self.push(x);
             }
             Op::Call { to } => {
+                if let Some(&(_, aop)) = self.acc_sites.iter().find(|s| s.0 == i) {
+                    self.accumulate(to.0, aop);
+                    return Ok(true);
+                }
                 let s = self.plan_sig_of_call(i, to.0)?;
                 self.call(to.0, s.0, s.1, false);
             }
@@ -1856,7 +2252,7 @@ impl Gen<'_, '_, '_> {
 
     fn plan_sig_of_call(&self, _i: usize, to: u32) -> Result<(u32, u32), JitError> {
         match self.env.callees.get(&to) {
-            Some(&(_, s)) => Ok((s.k, s.m)),
+            Some(&(_, s, _)) => Ok((s.k, s.m)),
             None => Err(JitError("callee is not compiled".into())),
         }
     }

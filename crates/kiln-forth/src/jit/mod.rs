@@ -22,7 +22,9 @@
 //!   accesses fit, so under- and overflow errors are raised by the
 //!   interpreter exactly where they would be; memory faults, division by
 //!   zero and THROW raise the same codes at the same op; fuel is counted
-//!   down on calls and backward branches as in the interpreter.
+//!   down on calls and backward branches as in the interpreter (a call
+//!   that finds the countdown at zero counts again after the refill, as
+//!   the interpreter re-executes it).
 
 mod analyze;
 mod codegen;
@@ -85,6 +87,11 @@ pub const HOT_CALLS: u32 = 16;
 pub(crate) const THROWN: i64 = -1;
 /// Native return value: refused to start; run the definition interpreted.
 pub(crate) const DEOPT: i64 = -2;
+/// Native return value of a register entry: the fuel ran out at the call
+/// into it (code and countdown in the context, its inputs written to the
+/// data stack); the caller raises the error at its call op. Only native
+/// callers see it (the memory entry never lets the countdown run out).
+pub(crate) const FUEL_OUT: i64 = -3;
 
 /// Native stack compiled code may use below the outermost entry, bytes.
 /// Past it a definition refuses to start and runs interpreted instead.
@@ -120,6 +127,8 @@ struct Def {
     func: Option<(FuncId, Sig)>,
     code: Option<Code>,
     busy: bool,
+    /// Compiled with accumulator introduction (`analyze::accumulations`).
+    accumulating: bool,
     /// Why it stays interpreted.
     refused: Option<String>,
 }
@@ -171,9 +180,12 @@ pub struct JitStats {
     pub compiled: usize,
     /// Definitions that stay interpreted (not compilable).
     pub refused: usize,
+    /// Compiled definitions whose accumulating self-calls (`… RECURSE + ;`)
+    /// became a loop (accumulator introduction, see ARCHITECTURE.md).
+    pub accumulating: usize,
 }
 
-fn has_backward_branch(ops: &[Op], start: u32) -> bool {
+pub(crate) fn has_backward_branch(ops: &[Op], start: u32) -> bool {
     ops.iter().enumerate().any(|(i, op)| {
         !matches!(op, Op::Call { .. } | Op::TailCall { .. } | Op::Does { .. })
             && op.target().is_some_and(|t| t <= start + i as u32)
@@ -187,6 +199,7 @@ impl Forth {
             definitions: self.jit.defs.len(),
             compiled: self.jit.defs.iter().filter(|d| d.code.is_some()).count(),
             refused: self.jit.defs.iter().filter(|d| d.refused.is_some()).count(),
+            accumulating: self.jit.defs.iter().filter(|d| d.accumulating).count(),
         }
     }
 
@@ -214,6 +227,7 @@ impl Forth {
             func: None,
             code: None,
             busy: false,
+            accumulating: false,
             refused: None,
         });
         self.jit.by_cfa.insert(cfa, id);
@@ -328,14 +342,16 @@ impl Forth {
         let (cfa, end) = (self.jit.defs[id].cfa, self.jit.defs[id].end);
         let ops = &self.hot.code[cfa as usize + 1..end as usize];
         // Callees: compiled definitions by code entry.
-        let mut callees: FxHashMap<u32, (FuncId, Sig)> = FxHashMap::default();
+        let mut callees: FxHashMap<u32, (FuncId, Sig, bool)> = FxHashMap::default();
         for op in ops {
             if let Op::Call { to } | Op::TailCall { to } = *op
                 && let Some(cid) = self.jit_callee(to.0)
                 && let Some(f) = self.jit.defs[cid as usize].func
                 && self.jit.defs[cid as usize].code.is_some()
             {
-                callees.insert(to.0, f);
+                let d = &self.jit.defs[cid as usize];
+                let body = &self.hot.code[d.cfa as usize + 1..d.end as usize];
+                callees.insert(to.0, (f.0, f.1, codegen::counts_own_call(body, d.cfa + 1)));
             }
         }
         let lookup = |to: u32| -> Callee {
@@ -343,7 +359,7 @@ impl Forth {
                 Callee::SelfCall
             } else {
                 match callees.get(&to) {
-                    Some(&(_, s)) => Callee::Known(s),
+                    Some(&(_, s, _)) => Callee::Known(s),
                     None => Callee::Unknown,
                 }
             }
@@ -387,8 +403,9 @@ impl Forth {
         let eid = jit
             .declare(&format!("forth_{id}_entry"), &sig)
             .map_err(|e| e.to_string())?;
-        callees.insert(cfa, (fid, plan.sig));
-        callees.insert(cfa + 1, (fid, plan.sig));
+        let counts = codegen::counts_own_call(&plan.ops, plan.start);
+        callees.insert(cfa, (fid, plan.sig, counts));
+        callees.insert(cfa + 1, (fid, plan.sig, counts));
         let layout = (
             self.hot.ds.as_ptr() as i64,
             self.hot.mem.main.as_ptr() as i64,
@@ -404,6 +421,7 @@ impl Forth {
             ds_base: layout.0,
             mem_base: layout.1,
             mem_len: layout.2,
+            ctx: &*tier.ctx as *const JitCtx as i64,
         };
         jit.define(fid, &fsig, |b| codegen::build(b, &plan, &env))
             .map_err(|e| e.to_string())?;
@@ -411,6 +429,17 @@ impl Forth {
             .map_err(|e| e.to_string())?;
         jit.finalize().map_err(|e| e.to_string())?;
         tier.defs[id].func = Some((fid, plan.sig));
+        let acc = analyze::accumulations(&plan);
+        tier.defs[id].accumulating = !acc.is_empty();
+        if tier.log
+            && let Some(&(_, op)) = acc.first()
+        {
+            let name = &self.dict.words[tier.defs[id].xt as usize].name;
+            eprintln!(
+                "jit: {name}: {} self-call(s) into a loop with a {op:?} accumulator",
+                acc.len()
+            );
+        }
         Ok(jit.code(eid))
     }
 
