@@ -12,12 +12,10 @@
 //! stdout, and does not stop the other lines; the exit status is then 5 if
 //! some evaluation failed, else 1.
 //!
-//! NDJSON is processed by `--threads N` workers (default: all cores): the
-//! workers read byte ranges of a regular file themselves (positional reads;
-//! from stdin or a pipe, one reader hands out batches of lines), parse and
-//! evaluate them, and the writer puts results back in input order. At most a
-//! few batches are in flight, so memory stays bounded however large the
-//! file.
+//! NDJSON is processed by `--threads N` workers (default: all cores): a
+//! reader hands out batches of lines, workers parse and evaluate them, and
+//! the writer puts results back in input order. At most a few batches are in
+//! flight, so memory stays bounded however large the file.
 
 use crate::exit;
 use clap::{Args, Subcommand, ValueEnum};
@@ -436,62 +434,39 @@ impl<W: Write> Runner<'_, W> {
         if name == "-" {
             let stdin = io::stdin();
             let mut reader = BufReader::with_capacity(1 << 16, stdin.lock());
-            self.sniffed(&mut reader, "<stdin>", None, None);
+            self.sniffed(&mut reader, "<stdin>", None);
             return;
         }
         let file = match std::fs::File::open(path) {
             Ok(f) => f,
             Err(e) => return self.input_error(format!("error: {name}: {e}")),
         };
-        let meta = file.metadata().ok();
-        let size = meta.as_ref().map(std::fs::Metadata::len);
-        let regular = meta.as_ref().is_some_and(std::fs::Metadata::is_file);
-        // Regular NDJSON files with several threads: the workers read their
-        // own byte ranges.
-        let positional = (regular && self.threads > 1)
-            .then(|| file.try_clone().ok())
-            .flatten();
+        let size = file.metadata().map(|m| m.len()).ok();
         let mut reader = BufReader::with_capacity(1 << 16, file);
         match path.extension().and_then(|e| e.to_str()) {
-            Some("ndjson") | Some("jsonl") => match (&positional, size) {
-                (Some(f), Some(size)) => self.ndjson_positional(f, &name, 0, 0, size),
-                _ => self.ndjson(&mut reader, &name, String::new(), 0, size),
-            },
+            Some("ndjson") | Some("jsonl") => {
+                self.ndjson(&mut reader, &name, String::new(), 0, size)
+            }
             Some("json") => self.whole(&mut reader, &name, String::new()),
-            _ => self.sniffed(&mut reader, &name, size, positional.as_ref()),
+            _ => self.sniffed(&mut reader, &name, size),
         }
     }
 
     /// Decides between NDJSON and one document from the first non-blank line.
-    /// `positional`: the same file, for [`Runner::ndjson_positional`].
-    fn sniffed(
-        &mut self,
-        reader: &mut dyn BufRead,
-        name: &str,
-        size: Option<u64>,
-        positional: Option<&std::fs::File>,
-    ) {
+    fn sniffed(&mut self, reader: &mut dyn BufRead, name: &str, size: Option<u64>) {
         let mut first = String::new();
         let mut skipped = 0;
-        // Bytes of the blank lines before `first`.
-        let mut offset = 0u64;
         loop {
             first.clear();
             match reader.read_line(&mut first) {
                 Ok(0) => return,
-                Ok(n) if first.trim().is_empty() => {
-                    skipped += 1;
-                    offset += n as u64;
-                }
+                Ok(_) if first.trim().is_empty() => skipped += 1,
                 Ok(_) => break,
                 Err(e) => return self.input_error(format!("error: {name}: {e}")),
             }
         }
         if Document::parse(first.trim_end()).is_ok() {
-            match (positional, size) {
-                (Some(f), Some(size)) => self.ndjson_positional(f, name, offset, skipped, size),
-                _ => self.ndjson(reader, name, first, skipped, size),
-            }
+            self.ndjson(reader, name, first, skipped, size)
         } else {
             self.whole(reader, name, first)
         }
@@ -698,7 +673,17 @@ impl<W: Write> Runner<'_, W> {
                     }
                 }
                 while let Some(r) = pending.remove(&next_to_write) {
-                    self.report(name, line_no, &r.errors);
+                    for (code, at, msg) in &r.errors {
+                        let line = line_no + at;
+                        if *code == exit::INPUT {
+                            eprintln!("error: {name}:{line}: {msg}");
+                        } else {
+                            eprint!("{name}:{line}: {msg}");
+                        }
+                        if *code == exit::RUNTIME || self.status == exit::OK {
+                            self.status = *code;
+                        }
+                    }
                     line_no += r.lines;
                     self.write(&r.output);
                     if let Some(b) = bar {
@@ -714,304 +699,6 @@ impl<W: Write> Runner<'_, W> {
                 self.input_error(e);
             }
         });
-    }
-}
-
-impl<W: Write> Runner<'_, W> {
-    /// A regular NDJSON file from byte `start` (a line start; `skipped`
-    /// lines before it), `size` bytes long: this thread hands out byte
-    /// ranges and writes results in order; the workers read their ranges
-    /// themselves with positional reads (`pread`), so the reading is spread
-    /// over the workers instead of being done by one thread for all.
-    ///
-    /// A range's lines are those that *start* in it: a worker skips to the
-    /// first line start at or after the range's beginning (the byte before
-    /// it is a newline) and reads on past the range's end to finish its last
-    /// line. Ranges are 256 KiB, or eight times the longest line seen so far
-    /// (so a file of 400 KB Bundles is not cut into ranges holding no line
-    /// start), at most 64 MiB.
-    fn ndjson_positional(
-        &mut self,
-        file: &std::fs::File,
-        name: &str,
-        start: u64,
-        skipped: usize,
-        size: u64,
-    ) {
-        let bar = self.progress_bar(Some(size));
-        let threads = self.threads;
-        let job = self.job;
-        let variables = self.variables;
-        let longest = std::sync::atomic::AtomicU64::new(0);
-        let (work_tx, work_rx): (Sender<Span>, Receiver<Span>) = bounded(threads * 2);
-        let (done_tx, done_rx): (Sender<BatchResult>, Receiver<BatchResult>) = bounded(threads * 2);
-        std::thread::scope(|scope| {
-            for _ in 0..threads {
-                let work_rx = work_rx.clone();
-                let done_tx = done_tx.clone();
-                let longest = &longest;
-                scope.spawn(move || {
-                    positional_worker(job, variables, file, longest, work_rx, done_tx)
-                });
-            }
-            drop(work_rx);
-            drop(done_tx);
-            let mut next_to_write: u64 = 0;
-            let mut pending: BTreeMap<u64, BatchResult> = BTreeMap::new();
-            let mut index: u64 = 0;
-            let mut line_no = skipped + 1;
-            let mut next = start;
-            let mut free_outputs: Vec<String> = Vec::new();
-            let mut in_flight: u64 = 0;
-            while next < size || in_flight > 0 {
-                if next < size && in_flight < (threads * 3) as u64 {
-                    let seen = longest.load(std::sync::atomic::Ordering::Relaxed);
-                    let len = (CHUNK_BYTES as u64)
-                        .max(seen.saturating_mul(8))
-                        .min(MAX_RANGE_BYTES);
-                    let end = next.saturating_add(len).min(size);
-                    let span = Span {
-                        index,
-                        start: next,
-                        end,
-                        at_line_start: next == start,
-                        output: free_outputs.pop().unwrap_or_default(),
-                    };
-                    if work_tx.send(span).is_err() {
-                        break;
-                    }
-                    next = end;
-                    index += 1;
-                    in_flight += 1;
-                    while let Ok(r) = done_rx.try_recv() {
-                        in_flight -= 1;
-                        pending.insert(r.index, r);
-                    }
-                } else {
-                    match done_rx.recv() {
-                        Ok(r) => {
-                            in_flight -= 1;
-                            pending.insert(r.index, r);
-                        }
-                        Err(_) => break,
-                    }
-                }
-                while let Some(r) = pending.remove(&next_to_write) {
-                    self.report(name, line_no, &r.errors);
-                    line_no += r.lines;
-                    self.write(&r.output);
-                    if let Some(b) = &bar {
-                        b.inc(r.bytes);
-                    }
-                    free_outputs.push(r.output);
-                    next_to_write += 1;
-                }
-            }
-            drop(work_tx);
-        });
-        if let Some(b) = bar {
-            b.finish_and_clear();
-        }
-    }
-
-    /// Reports a batch's errors (`line_no`: the batch's first line number).
-    fn report(&mut self, name: &str, line_no: usize, errors: &[(u8, usize, String)]) {
-        for (code, at, msg) in errors {
-            let line = line_no + at;
-            if *code == exit::INPUT {
-                eprintln!("error: {name}:{line}: {msg}");
-            } else {
-                eprint!("{name}:{line}: {msg}");
-            }
-            if *code == exit::RUNTIME || self.status == exit::OK {
-                self.status = *code;
-            }
-        }
-    }
-}
-
-/// A byte range of a file for [`positional_worker`] (see [`Runner::ndjson_positional`]).
-struct Span {
-    index: u64,
-    start: u64,
-    end: u64,
-    /// `start` is known to begin a line (the first range).
-    at_line_start: bool,
-    /// A buffer for the rendered output, handed back for reuse.
-    output: String,
-}
-
-/// Largest byte range handed to a positional worker.
-const MAX_RANGE_BYTES: u64 = 64 << 20;
-
-/// Appends bytes `[from, to)` of `file` to `buf` (fewer at end of file).
-fn read_range(file: &std::fs::File, from: u64, to: u64, buf: &mut Vec<u8>) -> io::Result<()> {
-    use std::os::unix::fs::FileExt;
-    let old = buf.len();
-    let want = usize::try_from(to.saturating_sub(from)).unwrap_or(usize::MAX);
-    buf.resize(old + want, 0);
-    let mut got = 0;
-    while got < want {
-        match file.read_at(&mut buf[old + got..], from + got as u64) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                buf.truncate(old + got);
-                return Err(e);
-            }
-        }
-    }
-    buf.truncate(old + got);
-    Ok(())
-}
-
-/// Reads the lines that start in `span` into `buf`; returns their byte range
-/// in `buf` (empty when no line starts there).
-fn read_span_lines(
-    file: &std::fs::File,
-    span: &Span,
-    buf: &mut Vec<u8>,
-) -> io::Result<std::ops::Range<usize>> {
-    buf.clear();
-    // From the byte before the range: a newline there means a line starts at `start`.
-    let base = if span.at_line_start {
-        span.start
-    } else {
-        span.start - 1
-    };
-    read_range(file, base, span.end, buf)?;
-    let begin = if span.at_line_start {
-        0
-    } else {
-        match memchr::memchr(b'\n', buf) {
-            Some(i) => i + 1,
-            None => return Ok(0..0),
-        }
-    };
-    if begin >= buf.len() {
-        return Ok(0..0);
-    }
-    // Finish the last line past the range's end.
-    while buf.last() != Some(&b'\n') {
-        let old = buf.len();
-        let at = base + old as u64;
-        read_range(file, at, at + CHUNK_BYTES as u64, buf)?;
-        if buf.len() == old {
-            break; // end of file: a last line without a newline
-        }
-        if let Some(i) = memchr::memchr(b'\n', &buf[old..]) {
-            buf.truncate(old + i + 1);
-        }
-    }
-    Ok(begin..buf.len())
-}
-
-/// A worker of [`Runner::ndjson_positional`]: reads each range's lines,
-/// parses and evaluates them and renders the range's output into one string;
-/// publishes the longest line it has seen in `longest`.
-fn positional_worker(
-    job: &Job,
-    variables: &Variables<'_>,
-    file: &std::fs::File,
-    longest: &std::sync::atomic::AtomicU64,
-    work: Receiver<Span>,
-    done: Sender<BatchResult>,
-) {
-    let job = &job.clone();
-    let mut state = LineState::default();
-    let mut buf = Vec::new();
-    while let Ok(span) = work.recv() {
-        let mut output = span.output;
-        output.clear();
-        let mut errors = Vec::new();
-        let lines = match read_span_lines(
-            file,
-            &Span {
-                output: String::new(),
-                ..span
-            },
-            &mut buf,
-        ) {
-            Ok(range) => {
-                let (lines, long) =
-                    state.process(job, variables, &buf[range], &mut output, &mut errors);
-                longest.fetch_max(long as u64, std::sync::atomic::Ordering::Relaxed);
-                lines
-            }
-            Err(e) => {
-                errors.push((exit::INPUT, 0, e.to_string()));
-                0
-            }
-        };
-        let result = BatchResult {
-            index: span.index,
-            output,
-            chunk: Vec::new(),
-            errors,
-            lines,
-            bytes: span.end - span.start,
-        };
-        if done.send(result).is_err() {
-            return;
-        }
-    }
-}
-
-/// A worker's reused parsing and evaluation state.
-#[derive(Default)]
-struct LineState {
-    doc: Document,
-    vm: Vm<'static>,
-    results: Vec<Value<'static>>,
-}
-
-impl LineState {
-    /// Parses and evaluates each line of `text` (newline-separated; the last
-    /// line may lack its newline), rendering results into `output` and
-    /// recording `(exit code, line index, message)` errors. Returns the number
-    /// of lines and the longest line's length in bytes.
-    fn process(
-        &mut self,
-        job: &Job,
-        variables: &Variables<'_>,
-        text: &[u8],
-        output: &mut String,
-        errors: &mut Vec<(u8, usize, String)>,
-    ) -> (usize, usize) {
-        let mut start = 0;
-        let mut lines = 0;
-        let mut longest = 0;
-        let ends = memchr::memchr_iter(b'\n', text).chain(std::iter::once(text.len()));
-        for (i, end) in ends.enumerate() {
-            if end == text.len() && start == end {
-                // The text ended with its newline: no line after it.
-                break;
-            }
-            lines = i + 1;
-            let raw = &text[start.min(end)..end];
-            start = end + 1;
-            longest = longest.max(raw.len());
-            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-            if raw.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            match self.doc.reparse_bytes(raw, &job.projection) {
-                Ok(()) => {
-                    if let Err(msg) = job.render(
-                        Some(&self.doc),
-                        variables,
-                        &mut self.vm,
-                        &mut self.results,
-                        output,
-                    ) {
-                        errors.push((exit::RUNTIME, i, msg));
-                    }
-                }
-                Err(e) => errors.push((exit::INPUT, i, e.to_string())),
-            }
-        }
-        (lines, longest)
     }
 }
 
@@ -1035,11 +722,38 @@ fn worker(
     // then written by this thread only (no cache line bouncing between cores
     // on polymorphic sites such as a Bundle's `entry.resource.code`).
     let job = &job.clone();
-    let mut state = LineState::default();
+    let mut doc = Document::default();
+    let mut vm: Vm<'static> = Vm::new();
+    let mut results: Vec<Value<'static>> = Vec::new();
     while let Ok((index, chunk, mut output)) = work.recv() {
         output.clear();
         let mut errors = Vec::new();
-        let (lines, _) = state.process(job, variables, &chunk, &mut output, &mut errors);
+        let mut start = 0;
+        let mut lines = 0;
+        let ends = memchr::memchr_iter(b'\n', &chunk).chain(std::iter::once(chunk.len()));
+        for (i, end) in ends.enumerate() {
+            if end == chunk.len() && start == end {
+                // The chunk ended with its newline: no line after it.
+                break;
+            }
+            lines = i + 1;
+            let raw = &chunk[start.min(end)..end];
+            start = end + 1;
+            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+            if raw.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            match doc.reparse_bytes(raw, &job.projection) {
+                Ok(()) => {
+                    if let Err(msg) =
+                        job.render(Some(&doc), variables, &mut vm, &mut results, &mut output)
+                    {
+                        errors.push((exit::RUNTIME, i, msg));
+                    }
+                }
+                Err(e) => errors.push((exit::INPUT, i, e.to_string())),
+            }
+        }
         let bytes = chunk.len() as u64;
         if done
             .send(BatchResult {
