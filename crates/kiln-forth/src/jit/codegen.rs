@@ -896,6 +896,24 @@ impl Gen<'_, '_, '_> {
         self.b.fb.def_var(self.tick, t);
     }
 
+    /// Runs definition `to` in the interpreter (`rt_call_interp`) with the
+    /// data and return stacks at `sp`/`rp` (its inputs and every live cell
+    /// already in memory, the countdown stored), leaves through the
+    /// exception exit if it threw, and returns the countdown it left.
+    fn call_interp(&mut self, to: u32, sp: Value, rp: Value) -> Value {
+        let cfa = self.iconst(to as i64);
+        let ctx = self.ctx();
+        let r = lower::call_host(
+            &mut self.b.fb,
+            &self.env.sigs.call,
+            rt::rt_call_interp as *const () as usize,
+            &[ctx, cfa, sp, rp],
+        )[0];
+        self.propagate_if_neg(r);
+        let ctx = self.ctx();
+        self.b.fb.ins().load(I64, flags(), ctx, CTX_TICK)
+    }
+
     /// Emits the exception exit in the current block.
     fn emit_throw(&mut self, code: Code) {
         self.flush();
@@ -1276,17 +1294,7 @@ impl Gen<'_, '_, '_> {
         self.d = 0;
         self.flush();
         self.store_tick();
-        let cfa = self.iconst(to as i64);
-        let ctx = self.ctx();
-        let r = lower::call_host(
-            &mut self.b.fb,
-            &self.env.sigs.call,
-            rt::rt_call_interp as *const () as usize,
-            &[ctx, cfa, sp, rp],
-        )[0];
-        self.propagate_if_neg(r);
-        let ctx = self.ctx();
-        let t = self.b.fb.ins().load(I64, flags(), ctx, CTX_TICK);
+        let t = self.call_interp(to, sp, rp);
         let dsb = self.dsb();
         let v = self.b.fb.ins().load(I64, flags(), dsb, 0);
         let a = self.b.fb.use_var(acc);
@@ -1389,9 +1397,7 @@ impl Gen<'_, '_, '_> {
             // inputs on the data stack): a stack could overflow; the
             // interpreter raises it exactly.
             self.b.fb.switch_to_block(refused);
-            let ctx = self.ctx();
-            let t = self.b.fb.ins().load(I64, flags(), ctx, CTX_TICK);
-            self.b.fb.def_var(self.tick, t);
+            self.load_tick();
             self.flush_below(n);
         } else {
             self.flush();
@@ -1404,17 +1410,7 @@ impl Gen<'_, '_, '_> {
             .fb
             .ins()
             .iadd_imm_s(rp0, self.rd as i64 + if tail { 0 } else { 1 });
-        let cfa = self.iconst(to as i64);
-        let ctx = self.ctx();
-        let r = lower::call_host(
-            &mut self.b.fb,
-            &self.env.sigs.call,
-            rt::rt_call_interp as *const () as usize,
-            &[ctx, cfa, sp, rp],
-        )[0];
-        self.propagate_if_neg(r);
-        let ctx = self.ctx();
-        let t = self.b.fb.ins().load(I64, flags(), ctx, CTX_TICK);
+        let t = self.call_interp(to, sp, rp);
         let mut args: Vec<kiln_jit::ir::BlockArg> = vec![t.into()];
         if m > 0 {
             let dsb = self.dsb();
